@@ -1,0 +1,14 @@
+# One image for web, worker and beat (docker-compose.yml).
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY tracker ./tracker
+COPY agreements ./agreements
+RUN pip install --no-cache-dir .
+COPY . .
+RUN DEBUG=1 python manage.py collectstatic --noinput
+RUN useradd --system --home /app tracker && mkdir -p /app/var && chown tracker /app/var
+USER tracker
+EXPOSE 8000
+CMD ["gunicorn", "tracker.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

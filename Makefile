@@ -1,0 +1,64 @@
+# Two commands: `make run` (serve the demo on SQLite) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The embedded default: SQLite file, local-memory cache, eager Celery. DEBUG only for `make run`.
+RUN_ENV := DEBUG=1
+
+.PHONY: help install run serve migrate demo test test-fast lint typecheck check bench drills editor boundaries countries clean
+
+help:
+	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT)"
+	@echo "make test   - install and run the whole test suite"
+	@echo "make lint   - ruff + mypy"
+	@echo "make bench  - benchmarks (PostgreSQL + Redis)"
+	@echo "make editor - create a local editor account with a generated password"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=..." % sys.version.split()[0])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(RUN_ENV) $(BIN)/python manage.py import_records fixtures/seed-records.csv
+	$(RUN_ENV) $(BIN)/python manage.py flag_stale
+
+run: demo
+	@echo "Serving the dashboard at http://$(HOST):$(PORT)/"
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+editor: migrate
+	$(RUN_ENV) $(BIN)/python manage.py create_editor $(or $(USERNAME),editor) $(if $(ADMIN),--admin,)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	TRACKER_TESTING=1 $(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+drills: $(STAMP)
+	$(BIN)/python drills/run.py
+
+boundaries: $(STAMP)
+	$(BIN)/python scripts/build_boundaries.py
+
+countries: $(STAMP)
+	$(BIN)/python scripts/build_countries.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

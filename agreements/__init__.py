@@ -1,0 +1,1 @@
+"""The domain app: countries, arrangements, status changes, actors, statements and sources."""

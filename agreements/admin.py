@@ -1,0 +1,245 @@
+"""Django admin for every model: search, list filters and history. Saves go through agreements.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .dates import Precision
+from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, Verification
+
+READ_ONLY_DERIVED = (
+    "status",
+    "status_date",
+    "status_precision",
+    "people_transferred",
+    "last_confirmed_at",
+    "stale_after",
+    "stale_since",
+)
+
+
+class ReasonForm(forms.ModelForm):
+    """Every admin form asks why; the reason goes into the record's history."""
+
+    reason = forms.CharField(max_length=100, help_text="Why this change? Shown in the history.")
+
+
+class ServiceAdmin(SimpleHistoryAdmin):
+    """Adds and corrections through the services, with the reason from the form; no hard delete."""
+
+    form = ReasonForm
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+        reason = form.cleaned_data["reason"]
+        try:
+            if change:
+                changes = {k: data[k] for k in form.changed_data if k in services.EDITABLE_FIELDS[type(obj)]}
+                fresh = type(obj).objects.get(pk=obj.pk)
+                services.correct_record(obj=fresh, changes=changes, user=request.user, reason=reason)
+            else:
+                created = self.create(request, data, reason)
+                obj.__dict__.update(created.__dict__)  # the admin logs and redirects with the object it passed
+        except ValidationError as exc:  # pragma: no cover - forms validate first; this keeps data intact
+            raise forms.ValidationError(exc.messages) from exc
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass  # many-to-many links are written by the services
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ("name", "iso2", "iso3", "iso_numeric", "region", "subregion")
+    list_filter = ("region", "subregion")
+    search_fields = ("name", "iso_name", "iso2", "iso3")
+    readonly_fields = ("iso2",)
+
+
+@admin.register(Source)
+class SourceAdmin(ServiceAdmin):
+    list_display = ("publisher", "title", "published", "kind", "last_http_status")
+    list_filter = ("kind", "last_http_status")
+    search_fields = ("publisher", "title", "url")
+    readonly_fields = ("normalized_url", "last_checked_at", "last_http_status")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return (*self.readonly_fields, "url") if obj else self.readonly_fields
+
+    def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
+        return services.get_or_create_source(user=request.user, reason=reason, **data).obj
+
+
+@admin.register(Actor)
+class ActorAdmin(ServiceAdmin):
+    list_display = ("name", "role", "kind", "country")
+    list_filter = ("kind", "country__region")
+    search_fields = ("name", "role")
+    readonly_fields = ("slug",)
+    autocomplete_fields = ("country",)
+
+    def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
+        return services.get_or_create_actor(user=request.user, reason=reason, **data).obj
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    fields = ("date", "date_precision", "status", "people", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Arrangement)
+class ArrangementAdmin(ServiceAdmin):
+    list_display = ("__str__", "status", "status_date", "people_transferred", "stale_after")
+    list_filter = ("status", "sending_state", "receiving_country__region")
+    search_fields = ("receiving_country__name", "sending_state__name", "summary")
+    readonly_fields = ("sending_state", "receiving_country", *READ_ONLY_DERIVED)
+    inlines = [StatusChangeInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # arrangements come into being with their first status change
+
+
+class StatusChangeForm(ReasonForm):
+    sending_state = forms.ModelChoiceField(Country.objects.all(), required=False)
+    receiving_country = forms.ModelChoiceField(Country.objects.all(), required=False)
+
+    class Meta:
+        model = StatusChange
+        fields = ("status", "date", "date_precision", "note", "people", "sources")
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ServiceAdmin):
+    form = StatusChangeForm
+    list_display = ("arrangement", "status", "date", "date_precision", "people")
+    list_filter = ("status", "arrangement__sending_state", "date_precision")
+    search_fields = ("note", "arrangement__receiving_country__name", "import_ref")
+    autocomplete_fields = ("sources",)
+    date_hierarchy = "date"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return [
+                "sending_state",
+                "receiving_country",
+                "status",
+                "date",
+                "date_precision",
+                "note",
+                "people",
+                "sources",
+                "reason",
+            ]
+        return ["status", "date", "date_precision", "note", "people", "reason"]
+
+    def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
+        return services.record_status_change(
+            sending_state=data["sending_state"],
+            receiving_country=data["receiving_country"],
+            status=data["status"],
+            date=data["date"],
+            precision=data.get("date_precision") or Precision.DAY,
+            sources=list(data["sources"]),
+            note=data.get("note", ""),
+            people=data.get("people"),
+            user=request.user,
+            reason=reason,
+        )
+
+
+class StatementForm(ReasonForm):
+    receiving_countries = forms.ModelMultipleChoiceField(Country.objects.all(), required=False)
+    status = forms.ChoiceField(choices=[("", "—"), *Arrangement.Status.choices], required=False)
+
+    class Meta:
+        model = Statement
+        fields = (
+            "actor",
+            "sending_state",
+            "stance",
+            "date",
+            "date_precision",
+            "quote",
+            "paraphrase",
+            "sources",
+        )
+
+
+@admin.register(Statement)
+class StatementAdmin(ServiceAdmin):
+    form = StatementForm
+    list_display = ("actor", "stance", "date", "sending_state")
+    list_filter = ("stance", "actor__kind", "sending_state")
+    search_fields = ("quote", "paraphrase", "actor__name", "import_ref")
+    autocomplete_fields = ("actor", "sources", "sending_state")
+    date_hierarchy = "date"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return [
+                "actor",
+                "sending_state",
+                "receiving_countries",
+                "stance",
+                "date",
+                "date_precision",
+                "quote",
+                "paraphrase",
+                "sources",
+                "status",
+                "reason",
+            ]
+        return ["actor", "stance", "date", "date_precision", "quote", "paraphrase", "reason"]
+
+    def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
+        return services.log_statement(
+            actor=data["actor"],
+            sending_state=data["sending_state"],
+            receiving_countries=list(data.get("receiving_countries") or []),
+            stance=data["stance"],
+            date=data["date"],
+            precision=data.get("date_precision") or Precision.DAY,
+            quote=data.get("quote", ""),
+            paraphrase=data.get("paraphrase", ""),
+            sources=list(data["sources"]),
+            status=data.get("status") or None,
+            user=request.user,
+            reason=reason,
+        )
+
+
+@admin.register(Term)
+class TermAdmin(SimpleHistoryAdmin):
+    list_display = ("arrangement", "kind", "value", "date")
+    list_filter = ("kind",)
+    search_fields = ("value", "arrangement__receiving_country__name")
+    autocomplete_fields = ("source",)
+
+
+@admin.register(Verification)
+class VerificationAdmin(admin.ModelAdmin):
+    list_display = ("arrangement", "verified_by", "verified_at", "note")
+    search_fields = ("note", "arrangement__receiving_country__name")
+    readonly_fields = ("arrangement", "verified_by", "verified_at", "note")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,39 @@
+"""REST framework plumbing named in settings: pagination and the read-only-or-editor permission.
+
+Kept apart from agreements.api so that DRF's settings can import it without a circular import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+EDITORS_GROUP = "editors"
+
+
+def is_editor(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Editors are the members of the editors group (and superusers)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    groups = getattr(user, "groups", None)
+    return bool(groups is not None and groups.filter(name=EDITORS_GROUP).exists())
+
+
+class Pagination(PageNumberPagination):
+    """`{"count", "next", "previous", "results"}`, `page_size` up to 500."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class ReadOnlyOrEditor(BasePermission):
+    """Anyone may read; only editors may write."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return request.method in SAFE_METHODS or is_editor(request.user)

@@ -1,0 +1,486 @@
+"""The records CSV (IMPORT_FORMAT.md): parse and validate a whole file, then write it through the services.
+
+Nothing is written unless every row is valid; every problem is reported as `line N, column C: what is wrong
+(value given)`. Re-importing the same file changes nothing. `dry_run` runs the whole import and rolls it back, so
+its summary is exactly what a real run would do.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from . import services
+from .dates import DateFormatError, Precision, parse_partial_date
+from .models import Actor, Arrangement, Source, Statement, StatusChange
+from .reference import country_lookup
+
+COLUMNS = (
+    "record_type",
+    "sending_state",
+    "receiving_country",
+    "date",
+    "status",
+    "note",
+    "people",
+    "actor",
+    "actor_role",
+    "actor_kind",
+    "actor_country",
+    "stance",
+    "quote",
+    "source_url",
+    "source_publisher",
+    "source_title",
+    "source_date",
+    "source_kind",
+    "import_ref",
+)
+ALWAYS_REQUIRED = ("record_type", "sending_state", "date", "source_url", "source_publisher")
+STATUS_CHANGE_ONLY = ("people",)
+STATEMENT_ONLY = ("actor", "actor_role", "actor_kind", "actor_country", "stance", "quote")
+FORMULA_START = ("=", "+", "-", "@")
+MAX_CELL = 10_000
+
+
+def _lines(problems: list[str]) -> int:
+    """How many distinct lines the problems are on."""
+    return len({m.group(1) for p in problems if (m := re.match(r"line (\d+)", p))})
+
+
+class ImportError_(Exception):
+    """The file cannot be imported; `problems` lists every reason."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Row:
+    """One validated row of the file."""
+
+    line: int
+    record_type: str
+    sending_state: Any
+    receiving: list[Any]
+    date: dt.date
+    precision: str
+    status: str
+    note: str
+    people: int | None
+    actor: str
+    actor_role: str
+    actor_kind: str
+    actor_country: Any
+    stance: str
+    quote: str
+    source: dict[str, Any]
+    import_ref: str
+
+    def key(self) -> str:
+        if self.record_type == "status_change":
+            return services.status_change_key(
+                sending_state=self.sending_state.pk,
+                receiving_country=self.receiving[0].pk,
+                date=self.date,
+                precision=self.precision,
+                status=self.status,
+                note=self.note,
+                people=self.people,
+            )
+        return services.statement_key(
+            sending_state=self.sending_state.pk,
+            receiving_countries=[c.pk for c in self.receiving],
+            date=self.date,
+            precision=self.precision,
+            actor=self.actor,
+            stance=self.stance,
+            quote=self.quote,
+            paraphrase=self.note,
+            status=self.status,
+        )
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    unchanged: int = 0
+    sources_added: int = 0
+    invalid: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        prefix = "Dry run (nothing written): " if self.dry_run else ""
+        return (
+            f"{prefix}{self.rows} rows: {self.created} created, {self.unchanged} unchanged, "
+            f"{self.sources_added} added a source to an existing record, {self.invalid} invalid."
+        )
+
+
+def unescape_cell(value: str) -> str:
+    """Undo the export's spreadsheet guard: a leading apostrophe before = + - @ is removed."""
+    if len(value) >= 2 and value[0] == "'" and value[1] in FORMULA_START:
+        return value[1:]
+    return value
+
+
+def escape_cell(value: str) -> str:
+    """The export's spreadsheet guard: a cell that starts like a formula gets a leading apostrophe."""
+    if value and (value[0] in FORMULA_START or (value[0] == "'" and value[1:2] in FORMULA_START)):
+        return "'" + value
+    return value
+
+
+class _RowParser:
+    """Turns one CSV record into a Row, or collects `line N, column C: problem (value)` messages."""
+
+    def __init__(self, line: int, cells: dict[str, str]):
+        self.line = line
+        self.cells = cells
+        self.problems: list[str] = []
+
+    def problem(self, column: str, message: str, value: str | None = None) -> None:
+        given = self.cells.get(column, "") if value is None else value
+        shown = given if len(given) <= 80 else given[:77] + "..."
+        self.problems.append(f"line {self.line}, column {column}: {message} ({shown!r})")
+
+    def get(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+    def country(self, column: str, value: str | None = None) -> Any:
+        text = (self.get(column) if value is None else value).strip()
+        country = country_lookup().get(text.casefold())
+        if country is None:
+            self.problem(column, "unknown country; use ISO alpha-2, alpha-3 or the English short name", text)
+        return country
+
+    def date(self, column: str) -> tuple[dt.date | None, str]:
+        text = self.get(column).strip()
+        try:
+            value, precision = parse_partial_date(text)
+        except DateFormatError as exc:
+            self.problem(column, str(exc))
+            return None, Precision.DAY
+        if value > dt.date.today():
+            self.problem(column, "the date is in the future")
+        return value, precision
+
+    def choice(self, column: str, choices: list[str]) -> str:
+        value = self.get(column).strip().lower()
+        if value and value not in choices:
+            self.problem(column, f"must be one of {', '.join(choices)}")
+        return value
+
+    def parse(self) -> Row | None:
+        for column, value in self.cells.items():
+            if len(value) > MAX_CELL:
+                self.problem(column, f"longer than {MAX_CELL:,} characters", value)
+        record_type = self.get("record_type").strip().lower()
+        if record_type not in ("status_change", "statement"):
+            self.problem("record_type", "must be status_change or statement")
+            return None
+        for column in ALWAYS_REQUIRED:
+            if not self.get(column).strip():
+                self.problem(column, "required")
+        is_change = record_type == "status_change"
+        if is_change:
+            for column in ("receiving_country", "status"):
+                if not self.get(column).strip():
+                    self.problem(column, "required on a status_change row")
+            for column in STATEMENT_ONLY:
+                if self.get(column).strip():
+                    self.problem(column, "not used on a status_change row (it would be lost)")
+        else:
+            for column in ("actor", "stance"):
+                if not self.get(column).strip():
+                    self.problem(column, "required on a statement row")
+            for column in STATUS_CHANGE_ONLY:
+                if self.get(column).strip():
+                    self.problem(column, "not used on a statement row (it would be lost)")
+            if not self.get("quote").strip() and not self.get("note").strip():
+                self.problem("quote", "a statement needs a quote or a note")
+
+        sending = self.country("sending_state") if self.get("sending_state").strip() else None
+        receiving = []
+        receiving_text = self.get("receiving_country").strip()
+        if receiving_text:
+            parts = [p.strip() for p in receiving_text.split(";") if p.strip()]
+            if is_change and len(parts) > 1:
+                self.problem("receiving_country", "a status_change row names one country")
+            for part in parts:
+                country = self.country("receiving_country", part)
+                if country is not None and country not in receiving:
+                    receiving.append(country)
+                    if sending is not None and country.pk == sending.pk:
+                        self.problem("receiving_country", "the receiving country is the sending state", part)
+        date, precision = self.date("date") if self.get("date").strip() else (None, Precision.DAY)
+        status = self.choice("status", Arrangement.Status.values)
+        if status and not is_change and not receiving:
+            self.problem("status", "a status on a statement row needs a receiving_country")
+        people = None
+        people_text = self.get("people").strip()
+        if people_text:
+            if people_text.isdigit():
+                people = int(people_text)
+            else:
+                self.problem("people", "must be a whole number ≥ 0")
+        stance = self.choice("stance", Statement.Stance.values)
+        actor_kind = self.choice("actor_kind", Actor.Kind.values)
+        actor_country = self.country("actor_country") if self.get("actor_country").strip() else None
+        source_kind = self.choice("source_kind", Source.Kind.values)
+        url = self.get("source_url").strip()
+        if url:
+            try:
+                services.clean_http_url(url, field="source_url")
+            except ValidationError:
+                self.problem("source_url", "must be an http or https URL")
+        source_date, source_precision = (
+            self.date("source_date") if self.get("source_date").strip() else (None, Precision.DAY)
+        )
+        for column, limit in (
+            ("note", services.MAX_TEXT),
+            ("quote", services.MAX_TEXT),
+            ("actor", 200),
+            ("source_publisher", 200),
+            ("source_title", 500),
+            ("import_ref", 200),
+        ):
+            if len(self.get(column).strip()) > limit:
+                self.problem(column, f"at most {limit:,} characters")
+        if self.problems or sending is None or date is None:
+            return None
+        return Row(
+            line=self.line,
+            record_type=record_type,
+            sending_state=sending,
+            receiving=receiving,
+            date=date,
+            precision=precision,
+            status=status,
+            note=self.get("note").strip(),
+            people=people,
+            actor=self.get("actor").strip(),
+            actor_role=self.get("actor_role").strip(),
+            actor_kind=actor_kind,
+            actor_country=actor_country,
+            stance=stance,
+            quote=self.get("quote").strip(),
+            source={
+                "url": url,
+                "publisher": self.get("source_publisher").strip(),
+                "title": self.get("source_title").strip(),
+                "published": source_date,
+                "published_precision": source_precision,
+                "kind": source_kind,
+            },
+            import_ref=self.get("import_ref").strip(),
+        )
+
+
+def read_records(data: bytes) -> tuple[list[Row], list[str]]:
+    """Parse and validate the whole file; returns the rows and every problem found."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [], [f"line {line}: the file is not UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start})"]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], ["line 1: the file is empty; a header row is required"]
+    except csv.Error as exc:
+        return [], [f"line 1: not valid CSV ({exc})"]
+    names = [h.strip().lower() for h in header]
+    problems = []
+    for index, name in enumerate(names):
+        if name not in COLUMNS:
+            problems.append(f"line 1, column {index + 1}: unknown column ({header[index]!r})")
+        elif names.index(name) != index:
+            problems.append(f"line 1, column {index + 1}: column given twice ({header[index]!r})")
+    for name in ALWAYS_REQUIRED:
+        if name not in names:
+            problems.append(f"line 1: the required column {name} is missing")
+    if problems:
+        return [], problems
+
+    rows: list[Row] = []
+    line = reader.line_num + 1
+    refs: dict[str, tuple[int, str]] = {}
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(f"line {line}: not valid CSV ({exc})")
+            break
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue  # blank line
+        if len(record) != len(names):
+            problems.append(f"line {start}: {len(record)} cells where the header has {len(names)}")
+            continue
+        cells = {name: unescape_cell(value) for name, value in zip(names, record, strict=True)}
+        parser = _RowParser(start, cells)
+        row = parser.parse()
+        problems.extend(parser.problems)
+        if row is None:
+            continue
+        if row.import_ref:
+            seen = refs.get(row.import_ref)
+            if seen is not None and seen[1] != row.key():
+                problems.append(
+                    f"line {start}, column import_ref: already used on line {seen[0]} for a different record "
+                    f"({row.import_ref!r})"
+                )
+                continue
+            refs.setdefault(row.import_ref, (start, row.key()))
+        rows.append(row)
+    return rows, problems
+
+
+class _Writer:
+    """Writes validated rows through the services, reusing sources and actors and skipping known records."""
+
+    def __init__(self, report: ImportReport, reason: str):
+        self.report = report
+        self.reason = reason
+        self.sources: dict[str, Source] = {}
+        self.actors: dict[str, Actor] = {}
+
+    def source(self, row: Row) -> Source:
+        normalized = services.normalize_url(row.source["url"])
+        source = self.sources.get(normalized)
+        if source is None:
+            found = services.get_or_create_source(**row.source, reason=self.reason)
+            source, diffs = found.obj, found.differences
+            self.sources[normalized] = source
+        else:
+            given = {k: row.source[k] for k in ("publisher", "title", "kind")}
+            diffs = services.differences(source, given)
+        for difference in diffs:
+            self.report.warnings.append(f"line {row.line}: source {row.source['url']}: {difference}")
+        return source
+
+    def actor(self, row: Row) -> Actor:
+        actor = self.actors.get(row.actor.casefold())
+        if actor is None:
+            found = services.get_or_create_actor(
+                name=row.actor,
+                role=row.actor_role,
+                kind=row.actor_kind,
+                country=row.actor_country,
+                reason=self.reason,
+            )
+            actor, diffs = found.obj, found.differences
+            self.actors[row.actor.casefold()] = actor
+        else:
+            given = {"role": row.actor_role, "kind": row.actor_kind, "country": row.actor_country}
+            diffs = services.differences(actor, given)
+        for difference in diffs:
+            self.report.warnings.append(f"line {row.line}: actor {row.actor!r}: {difference}")
+        return actor
+
+    def existing(self, row: Row) -> StatusChange | Statement | None:
+        model = StatusChange if row.record_type == "status_change" else Statement
+        key = row.key()
+        if row.import_ref:
+            record = model.objects.filter(import_ref=row.import_ref).first()
+            if record is not None and record.content_key != key:
+                self.report.warnings.append(
+                    f"line {row.line}: import_ref {row.import_ref!r} is already stored with different content; "
+                    "the stored record is kept (correct it in the editor)"
+                )
+            return record
+        return model.objects.filter(content_key=key).order_by("pk").first()
+
+    def write(self, row: Row) -> None:
+        source = self.source(row)
+        record = self.existing(row)
+        if record is not None:
+            if services.add_sources(record=record, sources=[source], reason=self.reason):
+                self.report.sources_added += 1
+            else:
+                self.report.unchanged += 1
+            return
+        if row.record_type == "status_change":
+            services.record_status_change(
+                sending_state=row.sending_state,
+                receiving_country=row.receiving[0],
+                status=row.status,
+                date=row.date,
+                precision=row.precision,
+                sources=[source],
+                note=row.note,
+                people=row.people,
+                import_ref=row.import_ref or None,
+                reason=f"{self.reason}, line {row.line}",
+            )
+        else:
+            services.log_statement(
+                actor=self.actor(row),
+                sending_state=row.sending_state,
+                receiving_countries=row.receiving,
+                stance=row.stance,
+                date=row.date,
+                precision=row.precision,
+                quote=row.quote,
+                paraphrase=row.note,
+                sources=[source],
+                status=row.status or None,
+                import_ref=row.import_ref or None,
+                reason=f"{self.reason}, line {row.line}",
+            )
+        self.report.created += 1
+
+
+class _Rollback(Exception):
+    pass
+
+
+def import_records(
+    data: bytes,
+    *,
+    dry_run: bool = False,
+    name: str = "records CSV",
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import a records CSV. Raises ImportError_ listing every problem; then nothing is written."""
+    rows, problems = read_records(data)
+    report = ImportReport(rows=len(rows), dry_run=dry_run)
+    if problems:
+        report.invalid = _lines(problems)
+        raise ImportError_(problems)
+    writer = _Writer(report, reason=f"import of {name}"[:80])
+    try:
+        with transaction.atomic(), services.deferred_refresh():
+            for index, row in enumerate(rows, 1):
+                try:
+                    writer.write(row)
+                except ValidationError as exc:
+                    for column, messages in exc.message_dict.items():
+                        problems.extend(f"line {row.line}, column {column}: {m}" for m in messages)
+                if progress is not None and (index % 1000 == 0 or index == len(rows)):
+                    progress(index, len(rows))
+            if problems:
+                raise _Rollback
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        if problems:
+            report.invalid = _lines(problems)
+            raise ImportError_(problems) from None
+    return report

@@ -1,0 +1,42 @@
+"""python manage.py import_records FILE.csv [--dry-run]: import a records CSV (IMPORT_FORMAT.md)."""
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from agreements.importers import ImportError_, import_records
+
+
+class Command(BaseCommand):
+    help = "Import status changes and statements from a records CSV; nothing is written unless every row is valid."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="Path to the CSV file, or - for standard input.")
+        parser.add_argument("--dry-run", action="store_true", help="Validate and report only; write nothing.")
+
+    def handle(self, *args: Any, file: str, dry_run: bool, **options: Any) -> None:
+        if file == "-":
+            data, name = sys.stdin.buffer.read(), "standard input"
+        else:
+            path = Path(file)
+            if not path.is_file():
+                raise CommandError(f"{file}: no such file")
+            data, name = path.read_bytes(), path.name
+
+        def progress(done: int, total: int) -> None:
+            if total >= 1000 and options["verbosity"] > 0:
+                self.stderr.write(f"  {done:,}/{total:,} rows", ending="\r" if done < total else "\n")
+
+        try:
+            report = import_records(data, dry_run=dry_run, name=name, progress=progress)
+        except ImportError_ as exc:
+            for problem in exc.problems:
+                self.stderr.write(problem)
+            raise CommandError(
+                f"{name}: {len(exc.problems)} problem(s); nothing was written. Fix them and import again."
+            ) from None
+        for warning in report.warnings:
+            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
+        self.stdout.write(self.style.SUCCESS(report.summary()))

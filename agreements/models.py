@@ -1,0 +1,365 @@
+"""The domain: who sends deported people to which third country, on what evidence.
+
+Every enumeration is a nested TextChoices (labels and map colours in one place). Invariants are database
+constraints named agreements_<model>_<rule>. Writes go through agreements.services, never through save() here.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .dates import Precision, format_partial_date, humanize_partial_date
+from .querysets import ArrangementQuerySet, SourceQuerySet, StatementQuerySet, StatusChangeQuerySet
+
+HTTP_URL = Q(url__startswith="http://") | Q(url__startswith="https://")
+
+
+class Country(models.Model):
+    """A country of ISO 3166-1 (plus Kosovo, XK): reference data loaded by a data migration."""
+
+    iso2 = models.CharField("ISO alpha-2", max_length=2, primary_key=True)
+    iso3 = models.CharField("ISO alpha-3", max_length=3, unique=True)
+    iso_numeric = models.CharField(
+        "ISO numeric", max_length=3, unique=True, null=True, blank=True, help_text="Empty for Kosovo."
+    )
+    name = models.CharField(max_length=100, help_text="Common English name.")
+    iso_name = models.CharField("ISO short name", max_length=100)
+    alt_names = models.JSONField(default=list, blank=True, help_text="Other English names matched on import.")
+    region = models.CharField(max_length=40, blank=True)
+    subregion = models.CharField(max_length=40, blank=True)
+    latitude = models.FloatField(help_text="A representative point, for markers.")
+    longitude = models.FloatField()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:country", args=[self.iso2])
+
+
+class Source(models.Model):
+    """Where a fact was reported. Unique by normalised URL."""
+
+    class Kind(models.TextChoices):
+        NEWS_REPORT = "news_report", "News report"
+        OFFICIAL_STATEMENT = "official_statement", "Official statement or release"
+        GOVERNMENT_DOCUMENT = "government_document", "Government document"
+        COURT_FILING = "court_filing", "Court filing"
+        NGO_REPORT = "ngo_report", "NGO or think-tank report"
+        LEAKED_DOCUMENT = "leaked_document", "Leaked or internal document (as reported)"
+
+    url = models.URLField(max_length=2000, help_text="http or https only.")
+    normalized_url = models.CharField(max_length=2000, unique=True, editable=False)
+    publisher = models.CharField(max_length=200)
+    title = models.CharField(max_length=500, blank=True)
+    published = models.DateField(null=True, blank=True, help_text="First day of the period.")
+    published_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    kind = models.CharField(max_length=24, choices=Kind.choices, blank=True)
+    archive_url = models.URLField(max_length=2000, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "publisher"]
+        constraints = [
+            models.CheckConstraint(condition=HTTP_URL, name="agreements_source_url_http"),
+            models.CheckConstraint(
+                condition=Q(archive_url="")
+                | Q(archive_url__startswith="http://")
+                | Q(archive_url__startswith="https://"),
+                name="agreements_source_archive_url_http",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}: {self.title or self.url}"
+
+    @property
+    def published_display(self) -> str:
+        return humanize_partial_date(self.published, self.published_precision)
+
+
+class Actor(models.Model):
+    """A person or an institution that speaks."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT_OFFICIAL = "government_official", "Government official"
+        EMBASSY = "embassy", "Embassy"
+        AGENCY = "agency", "Ministry or agency"
+        COURT = "court", "Court"
+        INTERNATIONAL_BODY = "international_body", "International body"
+        EXPERT = "expert", "Expert or NGO"
+        OTHER = "other", "Other"
+
+    # Kinds whose words are a government's own (used to decide when an arrangement is disputed).
+    GOVERNMENT_KINDS = (Kind.GOVERNMENT_OFFICIAL, Kind.EMBASSY, Kind.AGENCY)
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    role = models.CharField(max_length=200, blank=True, help_text='e.g. "Secretary of State".')
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.OTHER)
+    country = models.ForeignKey(
+        Country,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actors",
+        help_text="The country the actor speaks for.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="agreements_actor_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:actor", args=[self.slug])
+
+
+class Arrangement(models.Model):
+    """One sending state and one receiving country. Its current status is that of its latest status change."""
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", "Reported contact"
+        NEGOTIATING = "negotiating", "In negotiation"
+        AGREED = "agreed", "Agreement reached"
+        IMPLEMENTED = "implemented", "Transfers under way"
+        SUSPENDED = "suspended", "Suspended"
+        ENDED = "ended", "Ended"
+        DENIED = "denied", "Denied"
+        DECLINED = "declined", "Declined"
+
+    # Okabe-Ito, a colour-blind-safe palette; the label is always shown beside the colour.
+    COLOURS = {
+        Status.REPORTED: "#F0E442",
+        Status.NEGOTIATING: "#E69F00",
+        Status.AGREED: "#D55E00",
+        Status.IMPLEMENTED: "#882255",
+        Status.SUSPENDED: "#56B4E9",
+        Status.ENDED: "#999999",
+        Status.DENIED: "#0072B2",
+        Status.DECLINED: "#009E73",
+    }
+    NO_REPORTS_COLOUR = "#F4F4F1"
+
+    sending_state = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="arrangements_sent")
+    receiving_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="arrangements_received")
+    summary = models.TextField(blank=True, help_text="A short neutral summary.")
+
+    # Derived from the status-change log by services.refresh_arrangement(); never set by hand.
+    status = models.CharField(max_length=12, choices=Status.choices, blank=True, editable=False)
+    status_date = models.DateField(null=True, blank=True, editable=False)
+    status_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, editable=False)
+    people_transferred = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    last_confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Latest status change, statement, source or verification.",
+    )
+    stale_after = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it goes stale unless confirmed; empty: never."
+    )
+    stale_since = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Set by the flag_stale job when it went stale."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = ArrangementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sending_state", "receiving_country"]
+        constraints = [
+            models.UniqueConstraint(fields=["sending_state", "receiving_country"], name="agreements_arrangement_pair"),
+            models.CheckConstraint(
+                condition=~Q(sending_state=models.F("receiving_country")),
+                name="agreements_arrangement_sending_not_receiving",
+            ),
+            models.CheckConstraint(
+                condition=Q(people_transferred__isnull=True) | Q(people_transferred__gte=0),
+                name="agreements_arrangement_people_nonnegative",
+            ),
+        ]
+        indexes = [
+            # flag_stale: arrangements whose deadline has passed and that are not flagged yet.
+            models.Index(
+                fields=["stale_after"],
+                name="agreements_arr_due_idx",
+                condition=Q(stale_since__isnull=True, stale_after__isnull=False),
+            ),
+            # flag_stale: flagged arrangements whose flag may no longer hold.
+            models.Index(
+                fields=["stale_since"],
+                name="agreements_arr_flagged_idx",
+                condition=Q(stale_since__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sending_state_id} → {self.receiving_country_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:country", args=[self.receiving_country_id]) + f"#arrangement-{self.pk}"
+
+    @property
+    def status_since(self) -> str:
+        return format_partial_date(self.status_date, self.status_precision)
+
+
+class Term(models.Model):
+    """One known term of an arrangement (instrument, dates, coverage, cap, payment), with its source."""
+
+    class Kind(models.TextChoices):
+        INSTRUMENT = "instrument", "Instrument (memorandum, agreement, diplomatic notes, informal)"
+        SIGNED = "signed", "Signed"
+        IN_FORCE = "in_force", "In force"
+        EXPIRES = "expires", "Expires"
+        COVERED = "covered", "Who is covered"
+        CAP = "cap", "Cap on numbers"
+        PAYMENT = "payment", "Payment or concessions"
+
+    arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, related_name="terms")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    value = models.CharField(max_length=500, blank=True)
+    date = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="terms")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["arrangement", "kind"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value or self.date}"
+
+
+class StatusChange(models.Model):
+    """An event in an arrangement's log: it moved to `status` on `date`, on the word of at least one source."""
+
+    arrangement = models.ForeignKey(Arrangement, on_delete=models.PROTECT, related_name="status_changes")
+    status = models.CharField(max_length=12, choices=Arrangement.Status.choices)
+    date = models.DateField(help_text="First day of the period.")
+    date_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    note = models.TextField(blank=True)
+    people = models.PositiveIntegerField(null=True, blank=True, help_text="People transferred in this event.")
+    sources = models.ManyToManyField(Source, related_name="status_changes")
+    statement = models.ForeignKey(
+        "Statement",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="status_changes",
+        help_text="The statement this change was recorded with (same source), if any.",
+    )
+    import_ref = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    content_key = models.CharField(max_length=64, db_index=True, editable=False)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = StatusChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-recorded_at", "-id"]
+        get_latest_by = ["date", "recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(people__isnull=True) | Q(people__gte=0),
+                name="agreements_statuschange_people_nonnegative",
+            ),
+        ]
+        indexes = [
+            # status_as_of(): the latest change of each arrangement on or before a date.
+            models.Index(fields=["arrangement", "date", "recorded_at", "id"], name="agreements_sc_asof_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arrangement}: {self.status} ({self.date_display})"
+
+    @property
+    def date_display(self) -> str:
+        return humanize_partial_date(self.date, self.date_precision)
+
+    @property
+    def date_iso(self) -> str:
+        return format_partial_date(self.date, self.date_precision)
+
+
+class Statement(models.Model):
+    """What an actor said (or declined to say), about arrangements or, if none, the sending state's policy."""
+
+    class Stance(models.TextChoices):
+        CONFIRMS = "confirms", "Confirms"
+        DENIES = "denies", "Denies"
+        UNAWARE = "unaware", "Not aware"
+        DECLINED_TO_COMMENT = "declined_to_comment", "Declined to comment"
+        NO_RESPONSE = "no_response", "No response"
+        REFERRED = "referred", "Referred questions elsewhere"
+        COMMENTARY = "commentary", "Commentary"
+        RULING = "ruling", "Ruling"
+
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="statements")
+    sending_state = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="statements_about_policy")
+    arrangements = models.ManyToManyField(Arrangement, blank=True, related_name="statements")
+    date = models.DateField(help_text="First day of the period.")
+    date_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    stance = models.CharField(max_length=20, choices=Stance.choices)
+    quote = models.TextField(blank=True, help_text="Verbatim words, when there are any.")
+    paraphrase = models.TextField(blank=True, help_text="A neutral paraphrase.")
+    sources = models.ManyToManyField(Source, related_name="statements")
+    import_ref = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    content_key = models.CharField(max_length=64, db_index=True, editable=False)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = StatementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(quote="") | ~Q(paraphrase=""), name="agreements_statement_quote_or_paraphrase"
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "id"], name="agreements_st_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor}: {self.get_stance_display()} ({self.date_display})"
+
+    @property
+    def date_display(self) -> str:
+        return humanize_partial_date(self.date, self.date_precision)
+
+    @property
+    def date_iso(self) -> str:
+        return format_partial_date(self.date, self.date_precision)
+
+
+class Verification(models.Model):
+    """An editor's explicit "still accurate" for an arrangement; it resets the staleness deadline."""
+
+    arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, related_name="verifications")
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    verified_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-verified_at"]
+
+    def __str__(self) -> str:
+        return f"{self.arrangement} verified {self.verified_at:%Y-%m-%d}"

@@ -1,0 +1,29 @@
+"""Template helpers: dates at their precision, status labels and colours."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+
+from agreements.dates import format_partial_date, humanize_partial_date
+from agreements.models import Arrangement
+
+register = template.Library()
+
+
+@register.simple_tag
+def partial_date(value: dt.date | None, precision: str) -> str:
+    """A date as readers should see it: `2025`, `May 2025` or `5 May 2025`."""
+    return humanize_partial_date(value, precision)
+
+
+@register.simple_tag
+def partial_date_iso(value: dt.date | None, precision: str) -> str:
+    """A date for machines (the datetime attribute of <time>): at its precision."""
+    return format_partial_date(value, precision)
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return str(Arrangement.Status(value).label) if value in Arrangement.Status.values else "No reports"

@@ -1,0 +1,156 @@
+"""Server-rendered pages and file exports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+
+from .exporters import csv_lines, record_rows
+from .filters import CountryCodeField
+from .models import Actor, Arrangement, Country, Statement, StatusChange
+
+DEFAULT_SENDING_STATE = "US"
+
+
+class MapForm(forms.Form):
+    """The state of the map, all in the URL: sending state, as-of date, selected country."""
+
+    sending_state = CountryCodeField(required=False)
+    as_of = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    country = CountryCodeField(required=False)
+
+
+class RecordsExportForm(forms.Form):
+    """The filters of /export/records.csv."""
+
+    sending_state = CountryCodeField(required=False)
+    receiving_country = CountryCodeField(required=False)
+    since = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+
+def export_records(request: HttpRequest) -> HttpResponseBase:
+    """GET /export/records.csv — status changes and statements in the records CSV (stable contract)."""
+    form = RecordsExportForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    response = StreamingHttpResponse(
+        csv_lines(record_rows(**form.cleaned_data)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="records.csv"'
+    return response
+
+
+def healthz_live(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. Touches neither database nor cache (the benchmark floor)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _sending_states() -> list[Any]:
+    """Sending states that have at least one arrangement with a status, for the selector."""
+    return list(
+        Country.objects.filter(arrangements_sent__status__gt="").distinct().order_by("name").only("iso2", "name")
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The map of receiving countries for one sending state (default US), as of now or a past date."""
+    form = MapForm(request.GET)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    sending = cleaned.get("sending_state") or DEFAULT_SENDING_STATE
+    as_of = cleaned.get("as_of")
+    arrangements = list(
+        Arrangement.objects.for_sending_state(sending).at(as_of).with_related().order_by("receiving_country__name")
+    )
+    counts = Counter(a.at_status for a in arrangements)
+    legend = [
+        {
+            "value": value,
+            "label": label,
+            "colour": Arrangement.COLOURS[Arrangement.Status(value)],
+            "count": counts.get(value, 0),
+        }
+        for value, label in Arrangement.Status.choices
+    ]
+    return render(
+        request,
+        "agreements/home.html",
+        {
+            "form": form,
+            "sending_state": sending,
+            "sending_states": _sending_states(),
+            "as_of": as_of,
+            "arrangements": arrangements,
+            "legend": legend,
+            "no_reports_colour": Arrangement.NO_REPORTS_COLOUR,
+        },
+    )
+
+
+def countries(request: HttpRequest) -> HttpResponse:
+    """Every country with its status for one sending state: the map as a table."""
+    form = MapForm(request.GET)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    sending = cleaned.get("sending_state") or DEFAULT_SENDING_STATE
+    as_of = cleaned.get("as_of")
+    by_country = {a.receiving_country_id: a for a in Arrangement.objects.for_sending_state(sending).at(as_of)}
+    rows = [(c, by_country.get(c.pk)) for c in Country.objects.order_by("name")]
+    return render(
+        request,
+        "agreements/countries.html",
+        {
+            "form": form,
+            "rows": rows,
+            "sending_state": sending,
+            "sending_states": _sending_states(),
+            "as_of": as_of,
+        },
+    )
+
+
+def country(request: HttpRequest, iso2: str) -> HttpResponse:
+    """Everything about one country: as receiving country and as sending state, one dated timeline, sources."""
+    country = get_object_or_404(Country, iso2=iso2.upper())
+    arrangements = list(Arrangement.objects.touching(country).current().with_related().order_by("sending_state__name"))
+    arrangement_ids = [a.pk for a in arrangements]
+    changes = list(StatusChange.objects.filter(arrangement__in=arrangement_ids).with_related().latest_first())
+    statements = list(
+        Statement.objects.filter(arrangements__in=arrangement_ids).distinct().with_related().latest_first()
+    )
+    timeline = sorted(
+        [("change", c.date, c.recorded_at, c) for c in changes]
+        + [("statement", s.date, s.recorded_at, s) for s in statements],
+        key=lambda t: (t[1], t[2]),
+        reverse=True,
+    )
+    sources = {s.pk: s for record in changes + statements for s in record.sources.all()}
+    history = list(
+        StatusChange.history.filter(arrangement_id__in=arrangement_ids)
+        .select_related("history_user")
+        .order_by("-history_date")[:20]
+    )
+    return render(
+        request,
+        "agreements/country.html",
+        {
+            "country": country,
+            "receiving": [a for a in arrangements if a.receiving_country_id == country.pk],
+            "sending": [a for a in arrangements if a.sending_state_id == country.pk],
+            "timeline": timeline,
+            "sources": sorted(sources.values(), key=lambda s: (s.published or date.min, s.pk), reverse=True),
+            "history": history,
+        },
+    )
+
+
+def actor(request: HttpRequest, slug: str) -> HttpResponse:
+    """Everything one actor said, by date, with stance, what it concerns, and sources."""
+    actor = get_object_or_404(Actor.objects.select_related("country"), slug=slug)
+    statements = list(actor.statements.with_related().latest_first())
+    return render(request, "agreements/actor.html", {"actor": actor, "statements": statements})

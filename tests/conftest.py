@@ -1,0 +1,124 @@
+"""Shared fixtures: reference data for transactional tests, the demo data, and the real services.
+
+Tests that need PostgreSQL, Redis, a Celery worker or Chromium skip with a line naming what is missing. With
+TRACKER_REQUIRE_SERVICES naming them (comma-separated, or "all", as .ci/run sets it) a missing one fails the test,
+and with "all" any skipped test fails the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "fixtures" / "seed-records.csv"
+REQUIRE = {s.strip() for s in os.environ.get("TRACKER_REQUIRE_SERVICES", "").split(",") if s.strip()}
+CHROMIUM = "/usr/bin/chromium"
+
+
+def missing(service: str, what: str) -> None:
+    """Skip (or, where required, fail) because a real service is missing."""
+    message = f"{what} — see README 'Tests' to provide it"
+    if service in REQUIRE or "all" in REQUIRE:
+        pytest.fail(f"required service missing: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def postgres(db):
+    """The test database is PostgreSQL (DATABASE_URL=postgres://…)."""
+    if connection.vendor != "postgresql":
+        missing("postgres", "PostgreSQL not in use: DATABASE_URL is not set to a postgres:// URL")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A reachable Redis (REDIS_URL)."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        missing("redis", "Redis not configured: REDIS_URL is not set")
+    if not _reachable(url, 6379):
+        missing("redis", f"Redis not reachable at {url}")
+    return url
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        missing("chromium", f"Chromium not installed at {CHROMIUM} (apt-get install -y chromium)")
+    if shutil.which("chromium") is None and not os.access(CHROMIUM, os.X_OK):
+        missing("chromium", f"{CHROMIUM} is not executable")
+    return CHROMIUM
+
+
+@pytest.fixture
+def transactional_db(transactional_db):
+    """Transactional tests flush the database afterwards; put the reference countries back first."""
+    from agreements.reference import load_countries
+
+    load_countries()
+    return transactional_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    from agreements.reference import clear_lookup
+
+    clear_lookup()
+    with contextlib.suppress(Exception):  # a cache that is down is tested by the drills, not here
+        cache.clear()
+    yield
+
+
+@pytest.fixture
+def seed(db):
+    """The demo data: fixtures/seed-records.csv imported through the importer."""
+    from agreements.importers import import_records
+
+    return import_records(SEED.read_bytes(), name="seed-records.csv")
+
+
+@pytest.fixture
+def live_seed(transactional_db):
+    """The demo data for tests that run a live server."""
+    from agreements.importers import import_records
+
+    return import_records(SEED.read_bytes(), name="seed-records.csv")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    """With TRACKER_REQUIRE_SERVICES=all a skipped test is a failure: CI must prove everything."""
+    if "all" not in REQUIRE:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped, but every service is required here", red=True)
+        session.exitstatus = 1
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return f"tracker: database={db} cache={cache} required services={','.join(sorted(REQUIRE)) or 'none'}"

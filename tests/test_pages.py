@@ -1,0 +1,59 @@
+"""The server-rendered pages on the demo data, and escaping of untrusted text."""
+
+import datetime as dt
+
+import pytest
+
+from agreements import services
+
+from .factories import SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/countries/",
+        "/countries/AO/",
+        "/countries/US/",
+        "/actors/marco-rubio/",
+        "/?as_of=2025-02-15",
+        "/healthz/live",
+    ],
+)
+def test_pages_render(client, seed, url):
+    assert client.get(url).status_code == 200
+
+
+def test_country_page_shows_both_roles_timeline_and_sources(client, seed):
+    page = client.get("/countries/AO/").content.decode()
+    assert "Denied" in page and "Angola is not accepting deported individuals of other nationalities" in page
+    assert "https://allafrica.com/stories/202505200516.html" in page
+    assert "5 May 2025" in page
+    us = client.get("/countries/US/").content.decode()
+    assert "As sending state" in us and "El Salvador" in us
+
+
+def test_unknown_country_is_404(client, db):
+    assert client.get("/countries/ZZ/").status_code == 404
+
+
+def test_untrusted_text_is_escaped(client, db):
+    source = SourceFactory(title='"><img src=x onerror=alert(1)>')
+    actor = services.get_or_create_actor(name="<script>alert(1)</script>", kind="embassy", country="AO").obj
+    services.log_statement(
+        actor=actor,
+        sending_state="US",
+        receiving_countries=["AO"],
+        stance="denies",
+        date=dt.date(2025, 1, 1),
+        quote="<script>alert(2)</script>",
+        sources=[source],
+        status="denied",
+    )
+    for url in ("/countries/AO/", f"/actors/{actor.slug}/"):
+        page = client.get(url).content.decode()
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page

@@ -1,0 +1,11 @@
+"""URL configuration: the public site and API (agreements), the admin, the OpenAPI schema and its docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include("agreements.urls")),
+]
