@@ -47,6 +47,15 @@ def export_records(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
+def status_css(request: HttpRequest) -> HttpResponse:
+    """The status colours as CSS classes, generated from Arrangement.COLOURS (one source of truth)."""
+    rules = [f".status-{status}{{background:{colour}}}" for status, colour in Arrangement.COLOURS.items()]
+    rules.append(f".status-none{{background:{Arrangement.NO_REPORTS_COLOUR}}}")
+    response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 def healthz_live(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers. Touches neither database nor cache (the benchmark floor)."""
     return HttpResponse("ok", content_type="text/plain")
@@ -88,7 +97,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "as_of": as_of,
             "arrangements": arrangements,
             "legend": legend,
-            "no_reports_colour": Arrangement.NO_REPORTS_COLOUR,
+            "countries": Country.objects.order_by("name").only("iso2", "name"),
+            "selected": cleaned.get("country"),
         },
     )
 
