@@ -128,7 +128,7 @@ class MapSerializer(serializers.Serializer):
 def _query(request: Any) -> tuple[str, dt.date | None]:
     form = MapQuery(request.GET)
     if not form.is_valid():
-        raise drf_exceptions.ValidationError(form.errors)
+        raise drf_exceptions.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
     return form.cleaned_data["sending_state"] or DEFAULT_SENDING_STATE, form.cleaned_data["as_of"]
 
 
@@ -150,6 +150,7 @@ def cached_json(request: Any, key: str, build: Callable[[], Any]) -> HttpRespons
             with contextlib.suppress(Exception):
                 cache.set(full_key, hit, MAP_CACHE_SECONDS)
     etag, body = hit
+    response: HttpResponse
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponseNotModified()
     else:

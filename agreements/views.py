@@ -111,17 +111,53 @@ def countries(request: HttpRequest) -> HttpResponse:
     as_of = cleaned.get("as_of")
     by_country = {a.receiving_country_id: a for a in Arrangement.objects.for_sending_state(sending).at(as_of)}
     rows = [(c, by_country.get(c.pk)) for c in Country.objects.order_by("name")]
+    sort = request.GET.get("sort", "name")
+    key, reverse = COUNTRY_SORTS.get(sort.lstrip("-"), COUNTRY_SORTS["name"]), sort.startswith("-")
+    rows.sort(key=lambda row: key(*row), reverse=reverse)
+    columns = [
+        {"key": k, "label": label, "sort": ("-" + k if sort == k else k), "aria": _aria_sort(sort, k)}
+        for k, label in COUNTRY_COLUMNS
+    ]
     return render(
         request,
         "agreements/countries.html",
         {
             "form": form,
             "rows": rows,
+            "columns": columns,
             "sending_state": sending,
             "sending_states": _sending_states(),
             "as_of": as_of,
         },
     )
+
+
+STATUS_ORDER = {value: i for i, value in enumerate(Arrangement.Status.values)}
+COUNTRY_COLUMNS = [
+    ("name", "Country"),
+    ("iso2", "ISO"),
+    ("region", "Region"),
+    ("status", "Status"),
+    ("since", "Since"),
+    ("people", "People transferred"),
+]
+# Status, since and people sort countries with reports apart from those without (descending: reports first).
+COUNTRY_SORTS: dict[str, Any] = {
+    "name": lambda c, a: c.name,
+    "iso2": lambda c, a: c.iso2,
+    "region": lambda c, a: (c.region, c.subregion, c.name),
+    "status": lambda c, a: (a is not None, STATUS_ORDER.get(a.at_status, 99) if a else 0, c.name),
+    "since": lambda c, a: (a is not None, a.at_status_date if a else date.min, c.name),
+    "people": lambda c, a: (a is not None and a.at_people is not None, (a.at_people or 0) if a else 0, c.name),
+}
+
+
+def _aria_sort(sort: str, key: str) -> str:
+    if sort == key:
+        return "ascending"
+    if sort == "-" + key:
+        return "descending"
+    return "none"
 
 
 def country(request: HttpRequest, iso2: str) -> HttpResponse:

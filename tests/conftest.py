@@ -122,3 +122,6 @@ def pytest_report_header(config):
     db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     return f"tracker: database={db} cache={cache} required services={','.join(sorted(REQUIRE)) or 'none'}"
+
+
+pytest_plugins = ["tests.browser"]

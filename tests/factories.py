@@ -79,3 +79,86 @@ def statement(
         sources=[source or SourceFactory()],
         status=status,
     )
+
+
+SENDING_STATES = ["US", "GB", "IT", "IL", "AU", "DE", "FR", "ES", "NL"]
+
+
+def bulk_arrangements(total: int, *, statements_per_arrangement: int = 1) -> list[int]:
+    """`total` synthetic arrangements, each with a status change, a statement and a source (bulk, for scale tests).
+
+    Statuses cycle through the taxonomy; sources are example.org; actors are "Actor N".
+    """
+    from agreements.models import Arrangement, Statement, StatusChange
+
+    countries = list(Country.objects.order_by("iso2").values_list("iso2", flat=True))
+    pairs = [(s, r) for s in SENDING_STATES for r in countries if r != s]
+    existing = set(Arrangement.objects.values_list("sending_state_id", "receiving_country_id"))
+    pairs = [p for p in pairs if p not in existing][:total]
+    arrangements = Arrangement.objects.bulk_create(
+        [Arrangement(sending_state_id=s, receiving_country_id=r) for s, r in pairs]
+    )
+    start = Source.objects.count()
+    sources = Source.objects.bulk_create(
+        [
+            Source(
+                url=f"https://example.org/bulk/{start + i}",
+                normalized_url=f"https://example.org/bulk/{start + i}",
+                publisher=f"Publisher {i % 40}",
+                published=dt.date(2025, 1, 1) + dt.timedelta(days=i % 300),
+            )
+            for i in range(len(arrangements))
+        ]
+    )
+    statuses = list(Arrangement.Status.values)
+    changes = StatusChange.objects.bulk_create(
+        [
+            StatusChange(
+                arrangement=a,
+                status=statuses[i % len(statuses)],
+                date=dt.date(2025, 1, 1) + dt.timedelta(days=i % 300),
+                content_key=f"bulk-{a.pk}",
+                people=(i % 50) if statuses[i % len(statuses)] == "implemented" else None,
+            )
+            for i, a in enumerate(arrangements)
+        ]
+    )
+    StatusChange.sources.through.objects.bulk_create(
+        [
+            StatusChange.sources.through(statuschange_id=c.pk, source_id=s.pk)
+            for c, s in zip(changes, sources, strict=True)
+        ]
+    )
+    actors = Actor.objects.bulk_create(
+        [Actor(name=f"Bulk actor {i}", slug=f"bulk-actor-{i}", kind=Actor.Kind.EMBASSY) for i in range(20)]
+    )
+    statements = Statement.objects.bulk_create(
+        [
+            Statement(
+                actor=actors[i % len(actors)],
+                sending_state_id=a.sending_state_id,
+                stance="denies",
+                date=dt.date(2025, 2, 1),
+                paraphrase=f"Synthetic paraphrase {i}",
+                content_key=f"bulk-st-{i}",
+            )
+            for i, a in enumerate(arrangements)
+            for _ in range(statements_per_arrangement)
+        ]
+    )
+    per = statements_per_arrangement
+    Statement.arrangements.through.objects.bulk_create(
+        [
+            Statement.arrangements.through(statement_id=st.pk, arrangement_id=arrangements[i // per].pk)
+            for i, st in enumerate(statements)
+        ]
+    )
+    Statement.sources.through.objects.bulk_create(
+        [
+            Statement.sources.through(statement_id=st.pk, source_id=sources[i // per].pk)
+            for i, st in enumerate(statements)
+        ]
+    )
+    ids = [a.pk for a in arrangements]
+    services.refresh_arrangements(ids)
+    return ids

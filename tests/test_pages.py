@@ -57,3 +57,20 @@ def test_untrusted_text_is_escaped(client, db):
         page = client.get(url).content.decode()
         assert "<script>alert" not in page and "<img src=x" not in page
         assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+
+
+def test_countries_table_lists_every_country_and_sorts(client, seed):
+    page = client.get("/countries/").content.decode()
+    assert page.count('<th scope="row">') == 250
+    by_status = client.get("/countries/?sort=-status").content.decode()
+    first_rows = by_status.split('<th scope="row">')[1:4]
+    assert all("Denied" in row or "Declined" in row or "Transfers" in row for row in first_rows[:1])
+    by_people = client.get("/countries/?sort=-people").content.decode()
+    assert by_people.index("El Salvador") < by_people.index("Panama") < by_people.index("Angola")
+    assert 'aria-sort="descending"' in by_people
+
+
+def test_countries_table_as_of(client, seed):
+    page = client.get("/countries/?as_of=2025-02-15&sort=-status").content.decode()
+    costa_rica = page.split("Costa Rica</a>")[1].split("</tr>")[0]
+    assert "No reports" in costa_rica

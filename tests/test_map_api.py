@@ -1,0 +1,120 @@
+"""/api/v1/map/ and the map's panel: every country, ETag/304, cached and invalidated by every write."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agreements import services
+from agreements.models import Arrangement
+
+from .factories import SourceFactory, bulk_arrangements
+
+pytestmark = pytest.mark.django_db
+
+
+def _entries(client, query=""):
+    response = client.get(f"/api/v1/map/{query}")
+    assert response.status_code == 200
+    return {e["iso2"]: e for e in response.json()["results"]}
+
+
+def test_every_country_is_on_the_map(client, seed):
+    entries = _entries(client)
+    assert len(entries) >= 240
+    ao = entries["AO"]
+    assert (ao["status"], ao["iso_numeric"], ao["name"], ao["disputed"]) == ("denied", "024", "Angola", False)
+    assert entries["FR"]["status"] is None and entries["FR"]["status_label"] == "No reports"
+    assert entries["XK"]["iso_numeric"] is None
+
+
+def test_as_of_and_sending_state(client, seed):
+    entries = _entries(client, "?sending_state=US&as_of=2025-02-15")
+    assert entries["CR"]["status"] is None
+    assert entries["SV"]["status"] == "agreed"
+    assert all(e["status"] is None for e in _entries(client, "?sending_state=GBR").values())
+
+
+def test_etag_gives_304(client, seed):
+    first = client.get("/api/v1/map/")
+    etag = first["ETag"]
+    again = client.get("/api/v1/map/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+    assert client.get("/api/v1/map/?as_of=2025-02-15", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_a_cached_map_is_served_without_touching_the_database(client, seed):
+    client.get("/api/v1/map/")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/v1/map/").status_code == 200
+    assert len(ctx.captured_queries) == 0
+
+
+def test_every_write_invalidates_the_map(client, seed, django_capture_on_commit_callbacks):
+    etag = client.get("/api/v1/map/")["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_status_change(
+            sending_state="US",
+            receiving_country="FR",
+            status="reported",
+            date=dt.date(2025, 6, 1),
+            sources=[SourceFactory()],
+        )
+    response = client.get("/api/v1/map/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert {e["iso2"]: e for e in response.json()["results"]}["FR"]["status"] == "reported"
+
+
+def test_bad_parameters_name_the_field(client, db):
+    response = client.get("/api/v1/map/?as_of=soon")
+    assert response.status_code == 400 and "as_of" in response.json()
+    response = client.get("/api/v1/map/AO/?sending_state=Atlantis")
+    assert response.status_code == 400 and "sending_state" in response.json()
+
+
+def test_panel_shows_status_statements_and_sources(client, seed):
+    panel = client.get("/api/v1/map/AO/").json()
+    assert panel["arrangement"]["status_label"] == "Denied"
+    assert panel["arrangement"]["status_since_display"] == "5 May 2025"
+    quotes = [s["quote"] for s in panel["statements"]]
+    assert "Angola is not accepting deported individuals of other nationalities" in quotes
+    assert "https://allafrica.com/stories/202505200516.html" in [s["url"] for s in panel["sources"]]
+    assert panel["country"]["url"] == "/countries/AO/"
+
+
+def test_panel_as_of_and_without_reports(client, seed):
+    assert client.get("/api/v1/map/CR/?as_of=2025-02-15").json()["arrangement"] is None
+    sv = client.get("/api/v1/map/SV/?as_of=2025-02-15").json()
+    assert sv["arrangement"]["status"] == "agreed" and sv["arrangement"]["people_transferred"] is None
+    assert client.get("/api/v1/map/ZZ/").status_code == 404
+
+
+def _queries(client, url) -> int:
+    from django.core.cache import cache
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/?as_of=2025-03-01",
+        "/api/v1/map/",
+        "/api/v1/map/?as_of=2025-03-01",
+        "/api/v1/map/AO/",
+        "/countries/",
+        "/countries/AO/",
+        "/countries/US/",
+        "/api/v1/arrangements/?page_size=500",
+    ],
+)
+def test_query_count_is_flat_from_demo_data_to_2000_arrangements(client, seed, url):
+    small = _queries(client, url)
+    bulk_arrangements(2000)
+    assert Arrangement.objects.count() >= 2000
+    assert _queries(client, url) == small
