@@ -1,4 +1,4 @@
-"""One FilterSet per list; the HTML page, its exports and its API endpoint all use the same one."""
+"""One FilterSet per list; the HTML page, its exports, its feed and its API endpoint all use the same one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 
-from .models import Arrangement, Country, StatusChange
+from .models import Actor, Arrangement, Source, Statement, StatusChange
 from .reference import country_lookup
 
 
@@ -32,18 +32,38 @@ class CountryCodeFilter(filters.CharFilter):
     field_class = CountryCodeField
 
 
+class LinkHealth:
+    OK = "ok"
+    DEAD = "dead"
+    UNCHECKED = "unchecked"
+    CHOICES = [(OK, "Link works"), (DEAD, "Link dead"), (UNCHECKED, "Not checked yet")]
+
+
+def _text(queryset: QuerySet, value: str, *fields: str) -> QuerySet:
+    value = value.strip()
+    if not value:
+        return queryset
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": value})
+    return queryset.filter(condition)
+
+
 class ArrangementFilter(filters.FilterSet):
     sending_state = CountryCodeFilter(field_name="sending_state", help_text="ISO alpha-2 or alpha-3, e.g. US.")
     receiving_country = CountryCodeFilter(field_name="receiving_country", help_text="ISO alpha-2 or alpha-3.")
+    region = filters.CharFilter(field_name="receiving_country__region", lookup_expr="iexact")
+    subregion = filters.CharFilter(field_name="receiving_country__subregion", lookup_expr="iexact")
     status = filters.MultipleChoiceFilter(
         field_name="at_status", choices=Arrangement.Status.choices, help_text="Repeatable."
     )
-    region = filters.CharFilter(field_name="receiving_country__region", lookup_expr="iexact")
-    subregion = filters.CharFilter(field_name="receiving_country__subregion", lookup_expr="iexact")
     stale = filters.BooleanFilter(field_name="at_stale")
     disputed = filters.BooleanFilter(field_name="at_disputed")
     as_of = filters.DateFilter(
         method="filter_as_of", help_text="YYYY-MM-DD: everything as it stood at the end of that day."
+    )
+    status_since = filters.DateFromToRangeFilter(
+        field_name="at_status_date", help_text="status_since_after / status_since_before (YYYY-MM-DD)."
     )
     q = filters.CharFilter(method="filter_text", help_text="Text in the country names, summary or notes.")
 
@@ -72,4 +92,94 @@ class ArrangementFilter(filters.FilterSet):
         )
 
 
-__all__ = ["ArrangementFilter", "Country"]
+class StatementFilter(filters.FilterSet):
+    actor = filters.CharFilter(field_name="actor__slug", help_text="The actor's slug, e.g. marco-rubio.")
+    actor_kind = filters.MultipleChoiceFilter(field_name="actor__kind", choices=Actor.Kind.choices)
+    stance = filters.MultipleChoiceFilter(choices=Statement.Stance.choices, help_text="Repeatable.")
+    sending_state = CountryCodeFilter(field_name="sending_state")
+    receiving_country = CountryCodeFilter(method="filter_receiving", help_text="Statements concerning it.")
+    date = filters.DateFromToRangeFilter(help_text="date_after / date_before (YYYY-MM-DD).")
+    has_quote = filters.BooleanFilter(method="filter_has_quote", help_text="Only statements with verbatim words.")
+    q = filters.CharFilter(method="filter_text", help_text="Text in the quote, paraphrase or actor's name.")
+
+    class Meta:
+        model = Statement
+        fields: list[str] = []
+
+    def filter_receiving(self, queryset: QuerySet, name: str, value: str | None) -> QuerySet:
+        return queryset.concerning(value) if value else queryset  # type: ignore[attr-defined]
+
+    def filter_has_quote(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.exclude(quote="") if value else queryset.filter(quote="")
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _text(queryset, value, "quote", "paraphrase", "actor__name", "actor__role")
+
+
+class StatusChangeFilter(filters.FilterSet):
+    sending_state = CountryCodeFilter(field_name="arrangement__sending_state")
+    receiving_country = CountryCodeFilter(field_name="arrangement__receiving_country")
+    status = filters.MultipleChoiceFilter(choices=Arrangement.Status.choices, help_text="Repeatable.")
+    date = filters.DateFromToRangeFilter(help_text="date_after / date_before (YYYY-MM-DD).")
+    q = filters.CharFilter(method="filter_text", help_text="Text in the note or the receiving country's name.")
+
+    class Meta:
+        model = StatusChange
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _text(queryset, value, "note", "arrangement__receiving_country__name")
+
+
+class SourceFilter(filters.FilterSet):
+    publisher = filters.CharFilter(lookup_expr="icontains")
+    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices, help_text="Repeatable.")
+    link = filters.ChoiceFilter(choices=LinkHealth.CHOICES, method="filter_link", help_text="Link health.")
+    published = filters.DateFromToRangeFilter(help_text="published_after / published_before (YYYY-MM-DD).")
+    q = filters.CharFilter(method="filter_text", help_text="Text in the publisher, title or URL.")
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+    def filter_link(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == LinkHealth.OK:
+            return queryset.filter(last_http_status__lt=400)
+        if value == LinkHealth.DEAD:
+            return queryset.filter(last_http_status__gte=400)
+        if value == LinkHealth.UNCHECKED:
+            return queryset.filter(last_http_status__isnull=True)
+        return queryset
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _text(queryset, value, "publisher", "title", "url")
+
+
+class ActorFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Actor.Kind.choices, help_text="Repeatable.")
+    country = CountryCodeFilter(field_name="country", help_text="The country the actor speaks for.")
+    q = filters.CharFilter(method="filter_text", help_text="Text in the name or role.")
+
+    class Meta:
+        model = Actor
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _text(queryset, value, "name", "role")
+
+
+class CountryFilter(filters.FilterSet):
+    region = filters.CharFilter(lookup_expr="iexact")
+    subregion = filters.CharFilter(lookup_expr="iexact")
+    q = filters.CharFilter(method="filter_text", help_text="Text in the name or codes.")
+
+    class Meta:
+        from .models import Country
+
+        model = Country
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _text(queryset, value, "name", "iso_name", "iso2", "iso3")

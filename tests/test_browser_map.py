@@ -72,9 +72,7 @@ def test_changing_the_as_of_date_redraws_and_keeps_the_url(open_page, live_seed)
     page.locator("#panel h2", has_text="Costa Rica").wait_for()
     page.fill("#as-of", "2025-02-15")
     page.dispatch_event("#as-of", "change")
-    page.wait_for_function(
-        "document.querySelector('#map path[data-iso2=\"CR\"]').getAttribute('aria-label') === 'Costa Rica: No reports'"
-    )
+    page.locator('#map path[data-iso2="CR"][aria-label="Costa Rica: No reports"]').wait_for()
     assert "as_of=2025-02-15" in page.url and "country=CR" in page.url
     page.locator("#panel", has_text="No reports").wait_for()
 
