@@ -11,19 +11,23 @@ from typing import Any
 
 from django import forms
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
-from .dates import format_partial_date, humanize_partial_date
-from .filters import ArrangementFilter, CountryCodeField
-from .models import Arrangement, Country, Statement, StatusChange
+from .dates import DateFormatError, format_partial_date, humanize_partial_date, parse_partial_date
+from .filters import ArrangementFilter, CountryCodeField, CountryFilter
+from .lists import ACTORS, SOURCES, STATEMENTS, STATUS_CHANGES
+from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
 
 DEFAULT_SENDING_STATE = "US"
 NO_REPORTS = "No reports"
@@ -297,9 +301,315 @@ class MapPanelView(APIView):
             OpenApiParameter("as_of", dt.date, description="YYYY-MM-DD."),
         ],
         responses={200: dict},
+        operation_id="v1_map_panel_retrieve",
     )
     def get(self, request: Any, iso2: str) -> HttpResponse:
         sending, as_of = _query(request)
         return cached_json(
             request, f"panel:{iso2.upper()}:{sending}:{as_of}", lambda: panel_payload(iso2, sending, as_of)
         )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The other lists: the same FilterSets and sorts as the research pages.
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    published = serializers.SerializerMethodField(help_text="At its precision.")
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "url",
+            "publisher",
+            "title",
+            "published",
+            "kind",
+            "archive_url",
+            "last_http_status",
+            "last_checked_at",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_published(self, obj: Source) -> str | None:
+        return format_partial_date(obj.published, obj.published_precision) or None
+
+
+class ActorSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country_id", allow_null=True)
+    statements_count = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Actor
+        fields = ["id", "name", "slug", "role", "kind", "country", "statements_count", "url"]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, obj: Actor) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(obj.get_absolute_url()) if request else obj.get_absolute_url()
+
+
+class ActorBriefSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country_id", allow_null=True)
+
+    class Meta:
+        model = Actor
+        fields = ["name", "slug", "role", "kind", "country"]
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    date = serializers.CharField(source="date_iso", help_text="At its precision.")
+    actor = ActorBriefSerializer()
+    sending_state = serializers.CharField(source="sending_state_id")
+    receiving_countries = serializers.SerializerMethodField()
+    sources = SourceSerializer(many=True)
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "date",
+            "actor",
+            "stance",
+            "sending_state",
+            "receiving_countries",
+            "quote",
+            "paraphrase",
+            "sources",
+        ]
+
+    def get_receiving_countries(self, obj: Statement) -> list[str]:
+        return sorted(a.receiving_country_id for a in obj.arrangements.all())
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    date = serializers.CharField(source="date_iso", help_text="At its precision.")
+    sending_state = serializers.CharField(source="arrangement.sending_state_id")
+    receiving_country = serializers.CharField(source="arrangement.receiving_country_id")
+    sources = SourceSerializer(many=True)
+
+    class Meta:
+        model = StatusChange
+        fields = ["id", "date", "sending_state", "receiving_country", "status", "people", "note", "sources"]
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Country
+        fields = [
+            "iso2",
+            "iso3",
+            "iso_numeric",
+            "name",
+            "iso_name",
+            "region",
+            "subregion",
+            "latitude",
+            "longitude",
+            "url",
+        ]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, obj: Country) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(obj.get_absolute_url()) if request else obj.get_absolute_url()
+
+
+class SourceInput(serializers.Serializer):
+    url = serializers.CharField(max_length=2000)
+    publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    published = serializers.CharField(required=False, allow_blank=True, default="", help_text="YYYY[-MM[-DD]]")
+    kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False, allow_blank=True, default="")
+
+
+def _partial_date(value: str, field: str) -> tuple[dt.date | None, str]:
+    if not value:
+        return None, "day"
+    try:
+        return parse_partial_date(value)
+    except DateFormatError as exc:
+        raise drf_exceptions.ValidationError({field: [str(exc)]}) from None
+
+
+def _source_from(data: dict[str, Any], user: Any, reason: str) -> Source:
+    published, precision = _partial_date(data.get("published", ""), "source.published")
+    return services.get_or_create_source(
+        url=data["url"],
+        publisher=data.get("publisher", ""),
+        title=data.get("title", ""),
+        published=published,
+        published_precision=precision,
+        kind=data.get("kind", ""),
+        user=user,
+        reason=reason,
+    ).obj
+
+
+def _as_drf(exc: ValidationError) -> drf_exceptions.ValidationError:
+    return drf_exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+
+
+class StatementInput(serializers.Serializer):
+    """Log a statement (editors only), optionally with the status change it implies."""
+
+    actor = serializers.CharField(max_length=200, help_text="Name; matched case-insensitively, else created.")
+    actor_role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    actor_kind = serializers.ChoiceField(choices=Actor.Kind.choices, required=False, allow_blank=True, default="")
+    actor_country = serializers.CharField(required=False, allow_blank=True, default="")
+    sending_state = serializers.CharField(default=DEFAULT_SENDING_STATE)
+    receiving_countries = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    stance = serializers.ChoiceField(choices=Statement.Stance.choices)
+    date = serializers.CharField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
+    quote = serializers.CharField(required=False, allow_blank=True, default="")
+    paraphrase = serializers.CharField(required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=Arrangement.Status.choices, required=False, allow_blank=True, default="")
+    source = SourceInput()  # type: ignore[assignment]
+    reason = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class StatusChangeInput(serializers.Serializer):
+    """Record a status change (editors only)."""
+
+    sending_state = serializers.CharField(default=DEFAULT_SENDING_STATE)
+    receiving_country = serializers.CharField()
+    status = serializers.ChoiceField(choices=Arrangement.Status.choices)
+    date = serializers.CharField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    people = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+    source = SourceInput()  # type: ignore[assignment]
+    reason = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class SpecList(generics.ListAPIView):
+    """A list endpoint on a research list's FilterSet and sorts (`sort=key` or `sort=-key`)."""
+
+    spec: Any = None
+
+    def get_queryset(self) -> Any:
+        return self.spec.base()
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        fs, qs = self.spec.filtered(self.request.query_params)
+        if not fs.is_valid():
+            raise drf_exceptions.ValidationError({k: [str(e) for e in v] for k, v in fs.errors.items()})
+        return qs
+
+
+class StatementList(generics.ListCreateAPIView, SpecList):
+    """Statements: what actors said, with stance and sources. POST (editors) logs one through the service."""
+
+    spec = STATEMENTS
+    filterset_class = STATEMENTS.filterset
+    serializer_class = StatementSerializer
+
+    def get_serializer_class(self) -> Any:
+        return StatementInput if self.request.method == "POST" else StatementSerializer
+
+    @extend_schema(request=StatementInput, responses={201: StatementSerializer})
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        data = self._valid(StatementInput, request)
+        reason = data["reason"] or "logged through the API"
+        date, precision = _partial_date(data["date"], "date")
+        try:
+            with transaction.atomic():
+                source = _source_from(data["source"], request.user, reason)
+                actor = services.get_or_create_actor(
+                    name=data["actor"],
+                    role=data["actor_role"],
+                    kind=data["actor_kind"],
+                    country=data["actor_country"] or None,
+                    user=request.user,
+                    reason=reason,
+                ).obj
+                statement = services.log_statement(
+                    actor=actor,
+                    sending_state=data["sending_state"],
+                    receiving_countries=data["receiving_countries"],
+                    stance=data["stance"],
+                    date=date,
+                    precision=precision,
+                    quote=data["quote"],
+                    paraphrase=data["paraphrase"],
+                    sources=[source],
+                    status=data["status"] or None,
+                    user=request.user,
+                    reason=reason,
+                )
+        except ValidationError as exc:
+            raise _as_drf(exc) from None
+        statement = STATEMENTS.base().get(pk=statement.pk)
+        return Response(StatementSerializer(statement, context={"request": request}).data, status=201)
+
+    def _valid(self, serializer_class: Any, request: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class StatusChangeList(generics.ListCreateAPIView, SpecList):
+    """Status changes: the event log of every arrangement. POST (editors) records one through the service."""
+
+    spec = STATUS_CHANGES
+    filterset_class = STATUS_CHANGES.filterset
+    serializer_class = StatusChangeSerializer
+
+    def get_serializer_class(self) -> Any:
+        return StatusChangeInput if self.request.method == "POST" else StatusChangeSerializer
+
+    @extend_schema(request=StatusChangeInput, responses={201: StatusChangeSerializer})
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        serializer = StatusChangeInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        reason = data["reason"] or "recorded through the API"
+        date, precision = _partial_date(data["date"], "date")
+        try:
+            with transaction.atomic():
+                source = _source_from(data["source"], request.user, reason)
+                change = services.record_status_change(
+                    sending_state=data["sending_state"],
+                    receiving_country=data["receiving_country"],
+                    status=data["status"],
+                    date=date,
+                    precision=precision,
+                    note=data["note"],
+                    people=data["people"],
+                    sources=[source],
+                    user=request.user,
+                    reason=reason,
+                )
+        except ValidationError as exc:
+            raise _as_drf(exc) from None
+        change = STATUS_CHANGES.base().get(pk=change.pk)
+        return Response(StatusChangeSerializer(change, context={"request": request}).data, status=201)
+
+
+class SourceList(SpecList):
+    """Sources: where each fact was reported, with link health."""
+
+    spec = SOURCES
+    filterset_class = SOURCES.filterset
+    serializer_class = SourceSerializer
+
+
+class ActorList(SpecList):
+    """Actors: the people and institutions that speak."""
+
+    spec = ACTORS
+    filterset_class = ACTORS.filterset
+    serializer_class = ActorSerializer
+
+
+class CountryList(generics.ListAPIView):
+    """Reference countries: ISO 3166-1 plus Kosovo (XK)."""
+
+    serializer_class = CountrySerializer
+    filterset_class = CountryFilter
+
+    def get_queryset(self) -> Any:
+        return Country.objects.order_by("name")

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticatedOrReadOnly
 
 EDITORS_GROUP = "editors"
 
@@ -32,8 +32,9 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
-class ReadOnlyOrEditor(BasePermission):
-    """Anyone may read; only editors may write."""
+class ReadOnlyOrEditor(IsAuthenticatedOrReadOnly):
+    """Anyone may read; only editors may write. (A subclass of IsAuthenticatedOrReadOnly so that the OpenAPI
+    schema documents reads as open.)"""
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return request.method in SAFE_METHODS or is_editor(request.user)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import heapq
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
+
 from .dates import format_partial_date
+from .geo import geometry
 from .importers import COLUMNS, escape_cell
 from .models import Source, Statement, StatusChange
 from .querysets import country_filter
@@ -119,3 +123,55 @@ def csv_lines(rows: Iterable[dict[str, str]], columns: Iterable[str] = COLUMNS) 
     yield writer.writerow(columns)
     for row in rows:
         yield writer.writerow([escape_cell(str(row.get(c, "") or "")) for c in columns])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Research list exports: the whole filtered set, streamed.
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def list_csv(spec: Any, queryset: Any) -> Iterator[str]:
+    """The filtered list as CSV (header = the spec's column keys), formula-like cells guarded."""
+    columns = spec.columns
+    writer = csv.writer(_Echo())
+    yield writer.writerow([c.key for c in columns])
+    for obj in queryset.iterator(chunk_size=CHUNK):
+        yield writer.writerow([escape_cell(_csv_value(c.value(obj))) for c in columns])
+
+
+def list_json(spec: Any, queryset: Any) -> Iterator[str]:
+    """The filtered list as one JSON array of objects keyed like the CSV header."""
+    columns = spec.columns
+    yield "["
+    first = True
+    for obj in queryset.iterator(chunk_size=CHUNK):
+        item = json.dumps({c.key: c.value(obj) for c in columns}, cls=DjangoJSONEncoder, ensure_ascii=False)
+        yield item if first else "," + item
+        first = False
+    yield "]\n"
+
+
+def arrangements_geojson(spec: Any, queryset: Any) -> Iterator[str]:
+    """A GeoJSON FeatureCollection: one feature per arrangement, the receiving country's geometry."""
+    columns = spec.columns
+    yield '{"type":"FeatureCollection","features":['
+    first = True
+    for a in queryset.iterator(chunk_size=CHUNK):
+        country = a.receiving_country
+        feature = {
+            "type": "Feature",
+            "id": a.pk,
+            "properties": {c.key: c.value(a) for c in columns},
+            "geometry": geometry(country.iso2, country.latitude, country.longitude),
+        }
+        item = json.dumps(feature, cls=DjangoJSONEncoder, separators=(",", ":"))
+        yield item if first else "," + item
+        first = False
+    yield "]}\n"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
+from django_filters.widgets import DateRangeWidget
+from drf_spectacular.utils import extend_schema_field
 
 from .models import Actor, Arrangement, Source, Statement, StatusChange
 from .reference import country_lookup
@@ -26,10 +31,24 @@ class CountryCodeField(forms.CharField):
         return str(country.pk)
 
 
+def _country_codes() -> list[str]:
+    rows = json.loads((Path(settings.BASE_DIR) / "fixtures" / "countries.json").read_text(encoding="utf-8"))
+    return sorted({r["iso2"] for r in rows} | {r["iso3"] for r in rows})
+
+
+@extend_schema_field({"type": "string", "enum": _country_codes(), "description": "ISO alpha-2 or alpha-3."})
 class CountryCodeFilter(filters.CharFilter):
     """Filters on a country field; an unknown country is a form error (400 naming the field)."""
 
     field_class = CountryCodeField
+
+
+YES_NO = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def date_range() -> DateRangeWidget:
+    return DateRangeWidget(attrs={"type": "date"})
 
 
 class LinkHealth:
@@ -50,22 +69,29 @@ def _text(queryset: QuerySet, value: str, *fields: str) -> QuerySet:
 
 
 class ArrangementFilter(filters.FilterSet):
-    sending_state = CountryCodeFilter(field_name="sending_state", help_text="ISO alpha-2 or alpha-3, e.g. US.")
-    receiving_country = CountryCodeFilter(field_name="receiving_country", help_text="ISO alpha-2 or alpha-3.")
-    region = filters.CharFilter(field_name="receiving_country__region", lookup_expr="iexact")
-    subregion = filters.CharFilter(field_name="receiving_country__subregion", lookup_expr="iexact")
-    status = filters.MultipleChoiceFilter(
-        field_name="at_status", choices=Arrangement.Status.choices, help_text="Repeatable."
+    sending_state = CountryCodeFilter(
+        field_name="sending_state", label="Sending state", help_text="ISO alpha-2 or alpha-3, e.g. US."
     )
-    stale = filters.BooleanFilter(field_name="at_stale")
-    disputed = filters.BooleanFilter(field_name="at_disputed")
+    receiving_country = CountryCodeFilter(
+        field_name="receiving_country", label="Receiving country", help_text="ISO alpha-2 or alpha-3."
+    )
+    region = filters.CharFilter(field_name="receiving_country__region", lookup_expr="iexact", label="Region")
+    subregion = filters.CharFilter(field_name="receiving_country__subregion", lookup_expr="iexact", label="Subregion")
+    status = filters.MultipleChoiceFilter(
+        field_name="at_status", choices=Arrangement.Status.choices, label="Status", help_text="Repeatable."
+    )
+    stale = filters.BooleanFilter(field_name="at_stale", label="Not verified recently", widget=YES_NO)
+    disputed = filters.BooleanFilter(field_name="at_disputed", label="Disputed", widget=YES_NO)
     as_of = filters.DateFilter(
-        method="filter_as_of", help_text="YYYY-MM-DD: everything as it stood at the end of that day."
+        method="filter_as_of",
+        label="As of",
+        widget=DATE,
+        help_text="YYYY-MM-DD: everything as it stood at the end of that day.",
     )
     status_since = filters.DateFromToRangeFilter(
-        field_name="at_status_date", help_text="status_since_after / status_since_before (YYYY-MM-DD)."
+        field_name="at_status_date", label="Status since", widget=date_range(), help_text="From / to (YYYY-MM-DD)."
     )
-    q = filters.CharFilter(method="filter_text", help_text="Text in the country names, summary or notes.")
+    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the country names, summary or notes.")
 
     class Meta:
         model = Arrangement
@@ -93,14 +119,18 @@ class ArrangementFilter(filters.FilterSet):
 
 
 class StatementFilter(filters.FilterSet):
-    actor = filters.CharFilter(field_name="actor__slug", help_text="The actor's slug, e.g. marco-rubio.")
-    actor_kind = filters.MultipleChoiceFilter(field_name="actor__kind", choices=Actor.Kind.choices)
-    stance = filters.MultipleChoiceFilter(choices=Statement.Stance.choices, help_text="Repeatable.")
-    sending_state = CountryCodeFilter(field_name="sending_state")
-    receiving_country = CountryCodeFilter(method="filter_receiving", help_text="Statements concerning it.")
-    date = filters.DateFromToRangeFilter(help_text="date_after / date_before (YYYY-MM-DD).")
-    has_quote = filters.BooleanFilter(method="filter_has_quote", help_text="Only statements with verbatim words.")
-    q = filters.CharFilter(method="filter_text", help_text="Text in the quote, paraphrase or actor's name.")
+    actor = filters.CharFilter(field_name="actor__slug", label="Actor", help_text="The actor's slug, e.g. marco-rubio.")
+    actor_kind = filters.MultipleChoiceFilter(field_name="actor__kind", choices=Actor.Kind.choices, label="Actor kind")
+    stance = filters.MultipleChoiceFilter(choices=Statement.Stance.choices, label="Stance", help_text="Repeatable.")
+    sending_state = CountryCodeFilter(field_name="sending_state", label="Sending state")
+    receiving_country = CountryCodeFilter(
+        method="filter_receiving", label="Receiving country", help_text="Statements concerning it."
+    )
+    date = filters.DateFromToRangeFilter(widget=date_range(), label="Date", help_text="From / to (YYYY-MM-DD).")
+    has_quote = filters.BooleanFilter(
+        method="filter_has_quote", label="Has a verbatim quote", widget=YES_NO, help_text="Yes: only verbatim words."
+    )
+    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the quote, paraphrase or actor's name.")
 
     class Meta:
         model = Statement
@@ -119,11 +149,11 @@ class StatementFilter(filters.FilterSet):
 
 
 class StatusChangeFilter(filters.FilterSet):
-    sending_state = CountryCodeFilter(field_name="arrangement__sending_state")
-    receiving_country = CountryCodeFilter(field_name="arrangement__receiving_country")
-    status = filters.MultipleChoiceFilter(choices=Arrangement.Status.choices, help_text="Repeatable.")
-    date = filters.DateFromToRangeFilter(help_text="date_after / date_before (YYYY-MM-DD).")
-    q = filters.CharFilter(method="filter_text", help_text="Text in the note or the receiving country's name.")
+    sending_state = CountryCodeFilter(field_name="arrangement__sending_state", label="Sending state")
+    receiving_country = CountryCodeFilter(field_name="arrangement__receiving_country", label="Receiving country")
+    status = filters.MultipleChoiceFilter(choices=Arrangement.Status.choices, label="Status", help_text="Repeatable.")
+    date = filters.DateFromToRangeFilter(widget=date_range(), label="Date", help_text="From / to (YYYY-MM-DD).")
+    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the note or the receiving country's name.")
 
     class Meta:
         model = StatusChange
@@ -134,11 +164,13 @@ class StatusChangeFilter(filters.FilterSet):
 
 
 class SourceFilter(filters.FilterSet):
-    publisher = filters.CharFilter(lookup_expr="icontains")
-    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices, help_text="Repeatable.")
-    link = filters.ChoiceFilter(choices=LinkHealth.CHOICES, method="filter_link", help_text="Link health.")
-    published = filters.DateFromToRangeFilter(help_text="published_after / published_before (YYYY-MM-DD).")
-    q = filters.CharFilter(method="filter_text", help_text="Text in the publisher, title or URL.")
+    publisher = filters.CharFilter(lookup_expr="icontains", label="Publisher")
+    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices, label="Kind", help_text="Repeatable.")
+    link = filters.ChoiceFilter(choices=LinkHealth.CHOICES, method="filter_link", label="Link health")
+    published = filters.DateFromToRangeFilter(
+        widget=date_range(), label="Published", help_text="From / to (YYYY-MM-DD)."
+    )
+    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the publisher, title or URL.")
 
     class Meta:
         model = Source
@@ -158,9 +190,9 @@ class SourceFilter(filters.FilterSet):
 
 
 class ActorFilter(filters.FilterSet):
-    kind = filters.MultipleChoiceFilter(choices=Actor.Kind.choices, help_text="Repeatable.")
-    country = CountryCodeFilter(field_name="country", help_text="The country the actor speaks for.")
-    q = filters.CharFilter(method="filter_text", help_text="Text in the name or role.")
+    kind = filters.MultipleChoiceFilter(choices=Actor.Kind.choices, label="Kind", help_text="Repeatable.")
+    country = CountryCodeFilter(field_name="country", label="Speaks for", help_text="ISO alpha-2 or alpha-3.")
+    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the name or role.")
 
     class Meta:
         model = Actor

@@ -45,6 +45,11 @@ def _model(name: str) -> Any:
     return apps.get_model("agreements", name)
 
 
+def _days_before(day: dt.date, days: int) -> dt.date:
+    """`day` minus `days`, or the earliest date there is (an as-of date in year 1 must not crash)."""
+    return day - dt.timedelta(days=days) if day.toordinal() > days else dt.date.min
+
+
 def stale_windows() -> dict[str, int | None]:
     """Staleness window in days per status (settings.STALENESS_WINDOWS; None means never stale)."""
     return dict(settings.STALENESS_WINDOWS)
@@ -134,7 +139,7 @@ class ArrangementQuerySet(models.QuerySet):
         )
         # Stale by the end of `day` when confirmed + window falls on or before it: confirmed <= day - window.
         whens = [
-            When(Q(at_status=status, _confirmed__lte=day - dt.timedelta(days=window)), then=Value(True))
+            When(Q(at_status=status, _confirmed__lte=_days_before(day, window)), then=Value(True))
             for status, window in stale_windows().items()
             if window is not None
         ]

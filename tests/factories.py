@@ -129,8 +129,12 @@ def bulk_arrangements(total: int, *, statements_per_arrangement: int = 1) -> lis
             for c, s in zip(changes, sources, strict=True)
         ]
     )
+    first = Actor.objects.count()
     actors = Actor.objects.bulk_create(
-        [Actor(name=f"Bulk actor {i}", slug=f"bulk-actor-{i}", kind=Actor.Kind.EMBASSY) for i in range(20)]
+        [
+            Actor(name=f"Bulk actor {first + i}", slug=f"bulk-actor-{first + i}", kind=Actor.Kind.EMBASSY)
+            for i in range(20)
+        ]
     )
     statements = Statement.objects.bulk_create(
         [
@@ -162,3 +166,49 @@ def bulk_arrangements(total: int, *, statements_per_arrangement: int = 1) -> lis
     ids = [a.pk for a in arrangements]
     services.refresh_arrangements(ids)
     return ids
+
+
+def bulk_statements(total: int) -> None:
+    """`total` synthetic statements spread over a few arrangements, actors and stances (for export tests)."""
+    from agreements.models import Arrangement, Statement
+
+    arrangement_ids = list(Arrangement.objects.values_list("pk", flat=True)[:5]) or bulk_arrangements(5)
+    actors = Actor.objects.bulk_create(
+        [Actor(name=f"Export actor {i}", slug=f"export-actor-{i}-{total}", kind=Actor.Kind.EMBASSY) for i in range(10)]
+    )
+    source = SourceFactory()
+    stances = list(Statement.Stance.values)
+    statements = Statement.objects.bulk_create(
+        [
+            Statement(
+                actor=actors[i % 10],
+                sending_state_id="US",
+                stance=stances[i % len(stances)],
+                date=dt.date(2025, 1, 1) + dt.timedelta(days=i % 365),
+                quote=f"Synthetic quote {i}, with comma",
+                content_key=f"export-{total}-{i}",
+            )
+            for i in range(total)
+        ],
+        batch_size=2000,
+    )
+    Statement.arrangements.through.objects.bulk_create(
+        [
+            Statement.arrangements.through(statement_id=s.pk, arrangement_id=arrangement_ids[i % len(arrangement_ids)])
+            for i, s in enumerate(statements)
+        ],
+        batch_size=2000,
+    )
+    Statement.sources.through.objects.bulk_create(
+        [Statement.sources.through(statement_id=s.pk, source_id=source.pk) for s in statements], batch_size=2000
+    )
+
+
+def bulk_actors(total: int) -> None:
+    first = Actor.objects.count()
+    Actor.objects.bulk_create(
+        [
+            Actor(name=f"Listed actor {first + i}", slug=f"listed-actor-{first + i}", kind=Actor.Kind.EXPERT)
+            for i in range(total)
+        ]
+    )

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "agreements",
 ]
@@ -246,7 +247,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "agreements.drf.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "agreements.schema.TrackerAutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["agreements.drf.ReadOnlyOrEditor"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -258,6 +259,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read API for third-country deportation arrangements, statements and sources.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package, served by the project (no CDN).
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "agreements.models.Actor.Kind",
+        "SourceKindEnum": "agreements.models.Source.Kind",
+        "StatusEnum": "agreements.models.Arrangement.Status",
+        "StanceEnum": "agreements.models.Statement.Stance",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 CORS_URLS_REGEX = r"^/(api|export)/.*$"

@@ -1,0 +1,135 @@
+"""Atom feeds: recent changes, and any filtered statements or arrangements list (follow one country, one official,
+one status). Descriptions are HTML in Atom, so database text is escaped before it goes in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from .dates import humanize_partial_date
+from .lists import SPECS
+from .models import Arrangement, Statement, StatusChange
+
+FEED_ITEMS = 50
+
+
+def _status_change_text(c: StatusChange) -> tuple[str, str]:
+    title = (
+        f"{c.arrangement.receiving_country.name}: {c.get_status_display()} "
+        f"({c.arrangement.sending_state.name}, {c.date_display})"
+    )
+    sources = ", ".join(s.publisher for s in c.sources.all())
+    return title, f"<p>{escape(c.note)}</p><p>Sources: {escape(sources)}</p>"
+
+
+def _statement_text(s: Statement) -> tuple[str, str]:
+    concerns = ", ".join(a.receiving_country.name for a in s.arrangements.all()) or f"{s.sending_state.name} policy"
+    title = f"{s.actor.name}: {s.get_stance_display()} — {concerns} ({s.date_display})"
+    body = f"<blockquote>{escape(s.quote)}</blockquote>" if s.quote else ""
+    body += f"<p>{escape(s.paraphrase)}</p>" if s.paraphrase else ""
+    sources = ", ".join(x.publisher for x in s.sources.all())
+    return title, body + f"<p>Sources: {escape(sources)}</p>"
+
+
+class _Base(Feed):
+    feed_type = Atom1Feed
+
+    def item_title(self, item: Any) -> str:
+        return self._text(item)[0]
+
+    def item_description(self, item: Any) -> str:
+        return self._text(item)[1]
+
+    def item_pubdate(self, item: Any) -> dt.datetime:
+        return item.recorded_at
+
+    def item_guid(self, item: Any) -> str:
+        return f"tag:third-country-tracker,2025:{type(item).__name__.lower()}/{item.pk}"
+
+    def item_guid_is_permalink(self, item: Any) -> bool:
+        return False
+
+    def _text(self, item: Any) -> tuple[str, str]:
+        if isinstance(item, StatusChange):
+            return _status_change_text(item)
+        if isinstance(item, Statement):
+            return _statement_text(item)
+        status = Arrangement.Status(item.at_status).label
+        since = humanize_partial_date(item.at_status_date, item.at_status_precision)
+        title = f"{item.receiving_country.name}: {status} since {since} ({item.sending_state.name})"
+        notes = " Disputed." if item.at_disputed else ""
+        notes += " Not verified recently." if item.at_stale else ""
+        return title, f"<p>{escape(status)}; backed by {item.at_sources_count} publisher(s).{notes}</p>"
+
+    def item_link(self, item: Any) -> str:
+        if isinstance(item, StatusChange):
+            return item.arrangement.get_absolute_url()
+        if isinstance(item, Statement):
+            return item.actor.get_absolute_url() + f"#statement-{item.pk}"
+        return item.get_absolute_url()
+
+
+class ChangesFeed(_Base):
+    """New status changes and statements, newest recorded first."""
+
+    title = "Third-Country Tracker: recent changes"
+    link = "/"
+    subtitle = "New status changes and statements on third-country deportation arrangements."
+
+    def items(self) -> list[Any]:
+        changes = list(
+            StatusChange.objects.filter(statement__isnull=True)
+            .select_related("arrangement__sending_state", "arrangement__receiving_country")
+            .prefetch_related("sources")
+            .order_by("-recorded_at", "-pk")[:FEED_ITEMS]
+        )
+        statements = list(
+            Statement.objects.select_related("actor", "sending_state")
+            .prefetch_related("sources", "arrangements__receiving_country")
+            .order_by("-recorded_at", "-pk")[:FEED_ITEMS]
+        )
+        events: list[Any] = [*changes, *statements]
+        return sorted(events, key=lambda r: (r.recorded_at, r.pk), reverse=True)[:FEED_ITEMS]
+
+
+class ListFeed(_Base):
+    """The newest entries of a filtered statements or arrangements list."""
+
+    def get_object(self, request: HttpRequest, slug: str) -> Any:  # type: ignore[override]
+        spec = SPECS[slug]
+        fs, qs = spec.filtered(request.GET)
+        return spec, fs, qs, request.GET.urlencode()
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        spec = SPECS[kwargs["slug"]]
+        fs = spec.filterset_for(request.GET)
+        if not fs.is_valid():
+            return JsonResponse({"errors": {k: [str(e) for e in v] for k, v in fs.errors.items()}}, status=400)
+        return super().__call__(request, *args, **kwargs)
+
+    def title(self, obj: Any) -> str:
+        spec, _, _, query = obj
+        return f"Third-Country Tracker: {spec.title.lower()}" + (f" ({query})" if query else "")
+
+    def link(self, obj: Any) -> str:
+        spec, _, _, query = obj
+        return f"/{spec.slug}/" + (f"?{query}" if query else "")
+
+    def items(self, obj: Any) -> list[Any]:
+        spec, _, qs, _ = obj
+        if spec.slug == "arrangements":
+            return list(qs.order_by("-at_status_date", "-pk")[:FEED_ITEMS])
+        return list(qs.order_by("-recorded_at", "-pk")[:FEED_ITEMS])
+
+    def item_pubdate(self, item: Any) -> dt.datetime:
+        if isinstance(item, Arrangement):
+            return dt.datetime.combine(item.at_status_date, dt.time.min, tzinfo=dt.UTC)  # type: ignore[attr-defined]
+        return item.recorded_at
+
+    def item_updateddate(self, item: Any) -> dt.datetime:
+        return self.item_pubdate(item)

@@ -1,0 +1,36 @@
+"""OpenAPI generation: reads are open to everyone, so their operations document optional authentication."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.permissions import SAFE_METHODS
+
+from .drf import ReadOnlyOrEditor
+
+
+class TrackerAutoSchema(AutoSchema):
+    def get_auth(self) -> list[Any]:
+        auths = super().get_auth()
+        readable = any(isinstance(p, ReadOnlyOrEditor) for p in self.view.get_permissions())
+        if readable and self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
+
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        responses = super()._get_response_bodies(direction)
+        if direction == "response" and self.method == "GET":
+            # Every read answers a bad filter with 400 (errors by field) and an unknown page or object with 404.
+            error = {"type": "object", "additionalProperties": True}
+            responses.setdefault(
+                "400",
+                {
+                    "content": {"application/json": {"schema": error}},
+                    "description": "A filter value is not valid; errors by parameter name.",
+                },
+            )
+            responses.setdefault(
+                "404", {"content": {"application/json": {"schema": error}}, "description": "No such page or object."}
+            )
+        return responses
