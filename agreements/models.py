@@ -165,6 +165,12 @@ class Arrangement(models.Model):
     status_date = models.DateField(null=True, blank=True, editable=False)
     status_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, editable=False)
     people_transferred = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    disputed = models.BooleanField(
+        default=False, editable=False, help_text="The two governments' latest statements contradict each other."
+    )
+    sources_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Independent publishers backing the current status."
+    )
     last_confirmed_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -81,20 +81,22 @@ class ArrangementQuerySet(models.QuerySet):
         return self.current() if as_of is None else self.as_of(as_of)
 
     def current(self) -> ArrangementQuerySet:
-        """Arrangements with a status, annotated with their current state."""
+        """Arrangements with a status, annotated with their current state (stored; "stale" is live)."""
         now = timezone.now()
-        return (
-            self.exclude(status="")
-            .annotate(
-                at_status=F("status"),
-                at_status_date=F("status_date"),
-                at_status_precision=F("status_precision"),
-                at_people=F("people_transferred"),
-                at_stale=ExpressionWrapper(Q(stale_after__lte=now), output_field=BooleanField()),
-                at_stale_after=F("stale_after"),
-            )
-            ._with_evidence(None)
+        return self.exclude(status="").annotate(
+            at_status=F("status"),
+            at_status_date=F("status_date"),
+            at_status_precision=F("status_precision"),
+            at_people=F("people_transferred"),
+            at_stale=ExpressionWrapper(Q(stale_after__lte=now), output_field=BooleanField()),
+            at_stale_after=F("stale_after"),
+            at_disputed=F("disputed"),
+            at_sources_count=F("sources_count"),
         )
+
+    def with_live_evidence(self) -> ArrangementQuerySet:
+        """Annotate at_disputed and at_sources_count computed now from the log (needs an at_status annotation)."""
+        return self._with_evidence(None)
 
     def as_of(self, day: dt.date) -> ArrangementQuerySet:
         """Arrangements as they stood at the end of `day`; those with no status change by then are absent."""

@@ -565,30 +565,37 @@ def _refresh_now(ids: list[int]) -> None:
         .values("total")
     )
 
-    rows = Arrangement.objects.filter(pk__in=ids).annotate(
-        _status=Subquery(changes.values("status")[:1]),
-        _date=Subquery(changes.values("date")[:1]),
-        _precision=Subquery(changes.values("date_precision")[:1]),
-        _people=Subquery(people),
-        _last_change=Subquery(
-            StatusChange.objects.filter(arrangement=OuterRef("pk")).order_by("-date").values("date")[:1]
-        ),
-        _last_statement=Subquery(
-            Statement.objects.filter(arrangements=OuterRef("pk")).order_by("-date").values("date")[:1]
-        ),
-        _last_change_source=Subquery(
-            Source.objects.filter(status_changes__arrangement=OuterRef("pk"), published__isnull=False)
-            .order_by("-published")
-            .values("published")[:1]
-        ),
-        _last_statement_source=Subquery(
-            Source.objects.filter(statements__arrangements=OuterRef("pk"), published__isnull=False)
-            .order_by("-published")
-            .values("published")[:1]
-        ),
-        _last_verified=Subquery(
-            Verification.objects.filter(arrangement=OuterRef("pk")).order_by("-verified_at").values("verified_at")[:1]
-        ),
+    rows = (
+        Arrangement.objects.filter(pk__in=ids)
+        .annotate(
+            _status=Subquery(changes.values("status")[:1]),
+            at_status=Subquery(changes.values("status")[:1]),
+            _date=Subquery(changes.values("date")[:1]),
+            _precision=Subquery(changes.values("date_precision")[:1]),
+            _people=Subquery(people),
+            _last_change=Subquery(
+                StatusChange.objects.filter(arrangement=OuterRef("pk")).order_by("-date").values("date")[:1]
+            ),
+            _last_statement=Subquery(
+                Statement.objects.filter(arrangements=OuterRef("pk")).order_by("-date").values("date")[:1]
+            ),
+            _last_change_source=Subquery(
+                Source.objects.filter(status_changes__arrangement=OuterRef("pk"), published__isnull=False)
+                .order_by("-published")
+                .values("published")[:1]
+            ),
+            _last_statement_source=Subquery(
+                Source.objects.filter(statements__arrangements=OuterRef("pk"), published__isnull=False)
+                .order_by("-published")
+                .values("published")[:1]
+            ),
+            _last_verified=Subquery(
+                Verification.objects.filter(arrangement=OuterRef("pk"))
+                .order_by("-verified_at")
+                .values("verified_at")[:1]
+            ),
+        )
+        .with_live_evidence()
     )
     windows = stale_windows()
     now = timezone.now()
@@ -607,6 +614,8 @@ def _refresh_now(ids: list[int]) -> None:
         a.status_date = a._date
         a.status_precision = a._precision or ""
         a.people_transferred = a._people
+        a.disputed = bool(a.at_disputed)
+        a.sources_count = a.at_sources_count or 0
         a.last_confirmed_at = confirmed
         a.stale_after = confirmed + dt.timedelta(days=window) if confirmed and window is not None else None
         if a.stale_after is None or a.stale_after > now:
@@ -619,6 +628,8 @@ def _refresh_now(ids: list[int]) -> None:
             "status_date",
             "status_precision",
             "people_transferred",
+            "disputed",
+            "sources_count",
             "last_confirmed_at",
             "stale_after",
             "stale_since",
@@ -702,5 +713,9 @@ def correct_record(*, obj: Any, changes: dict[str, Any], user: User, reason: str
         refresh_arrangements([obj.arrangement_id])
     elif isinstance(obj, Statement):
         refresh_arrangements(obj.arrangements.values_list("pk", flat=True))
+    elif isinstance(obj, Actor):  # an actor's country or kind decides whether its statements make a dispute
+        refresh_arrangements(Arrangement.objects.filter(statements__actor=obj).values_list("pk", flat=True))
+    elif isinstance(obj, Source):  # a publisher's name decides the count of independent publishers
+        refresh_arrangements(Arrangement.objects.filter(status_changes__sources=obj).values_list("pk", flat=True))
     _changed()
     return obj

@@ -3,28 +3,29 @@
 from django.urls import path, re_path
 
 from . import api, feeds, views
+from .caching import cached_response as cached
 from .lists import SPECS
 
 app_name = "agreements"
 LISTS = "|".join(SPECS)
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("countries/", views.countries, name="countries"),
-    path("countries/<str:iso2>/", views.country, name="country"),
-    path("actors/<slug:slug>/", views.actor, name="actor"),
-    re_path(rf"^(?P<slug>{LISTS})/$", views.research_list, name="list"),
+    path("", cached(views.home), name="home"),
+    path("countries/", cached(views.countries), name="countries"),
+    path("countries/<str:iso2>/", cached(views.country), name="country"),
+    path("actors/<slug:slug>/", cached(views.actor), name="actor"),
+    re_path(rf"^(?P<slug>{LISTS})/$", cached(views.research_list), name="list"),
     re_path(rf"^(?P<slug>{LISTS})/export\.(?P<fmt>csv|json|geojson)$", views.research_export, name="list-export"),
-    path("feeds/changes/", feeds.ChangesFeed(), name="feed-changes"),
-    re_path(r"^feeds/(?P<slug>statements|arrangements)/$", feeds.ListFeed(), name="feed-list"),
+    path("feeds/changes/", cached(feeds.ChangesFeed()), name="feed-changes"),
+    re_path(r"^feeds/(?P<slug>statements|arrangements)/$", cached(feeds.ListFeed()), name="feed-list"),
     path("export/records.csv", views.export_records, name="export-records"),
     path("styles/status.css", views.status_css, name="status-css"),
     path("healthz/live", views.healthz_live, name="healthz-live"),
-    path("api/v1/arrangements/", api.ArrangementList.as_view(), name="api-arrangements"),
-    path("api/v1/statements/", api.StatementList.as_view(), name="api-statements"),
-    path("api/v1/status-changes/", api.StatusChangeList.as_view(), name="api-status-changes"),
-    path("api/v1/sources/", api.SourceList.as_view(), name="api-sources"),
-    path("api/v1/actors/", api.ActorList.as_view(), name="api-actors"),
-    path("api/v1/countries/", api.CountryList.as_view(), name="api-countries"),
+    path("api/v1/arrangements/", cached(api.ArrangementList.as_view()), name="api-arrangements"),
+    path("api/v1/statements/", cached(api.StatementList.as_view()), name="api-statements"),
+    path("api/v1/status-changes/", cached(api.StatusChangeList.as_view()), name="api-status-changes"),
+    path("api/v1/sources/", cached(api.SourceList.as_view()), name="api-sources"),
+    path("api/v1/actors/", cached(api.ActorList.as_view()), name="api-actors"),
+    path("api/v1/countries/", cached(api.CountryList.as_view()), name="api-countries"),
     path("api/v1/map/", api.MapView.as_view(), name="api-map"),
     re_path(r"^api/v1/map/(?P<iso2>[A-Za-z]{2})/$", api.MapPanelView.as_view(), name="api-map-panel"),
 ]

@@ -118,3 +118,27 @@ def test_query_count_is_flat_from_demo_data_to_2000_arrangements(client, seed, u
     bulk_arrangements(2000)
     assert Arrangement.objects.count() >= 2000
     assert _queries(client, url) == small
+
+
+def test_public_pages_are_cached_until_the_next_write(client, seed, django_capture_on_commit_callbacks):
+    first = client.get("/arrangements/?status=denied")
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get("/arrangements/?status=denied")
+    assert len(ctx.captured_queries) == 0 and again.content == first.content
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_status_change(
+            sending_state="US",
+            receiving_country="FR",
+            status="denied",
+            date=dt.date(2025, 6, 1),
+            sources=[SourceFactory()],
+        )
+    assert "France" in client.get("/arrangements/?status=denied").content.decode()
+
+
+def test_logged_in_users_are_never_served_from_the_cache(client, seed, admin_user):
+    client.get("/arrangements/")
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/arrangements/")
+    assert len(ctx.captured_queries) > 0
