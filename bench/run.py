@@ -270,7 +270,7 @@ def main() -> int:
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
     print()
-    print("| endpoint | req/s | p50 ms | p99 ms | errors | × floor | target | result |")
+    print("| endpoint | req/s | p50 ms | p99 ms | errors | x floor | target | result |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for path, r in rows:
         target = f"≥ {r['target_ratio']}" if r["target_ratio"] else "floor"
