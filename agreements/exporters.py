@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import heapq
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -142,36 +141,38 @@ def list_csv(spec: Any, queryset: Any) -> Iterator[str]:
     columns = spec.columns
     writer = csv.writer(_Echo())
     yield writer.writerow([c.key for c in columns])
-    for obj in queryset.iterator(chunk_size=CHUNK):
-        yield writer.writerow([escape_cell(_csv_value(c.value(obj))) for c in columns])
+    for row in spec.export_rows(queryset):
+        yield writer.writerow([escape_cell(_csv_value(c.value(row))) for c in columns])
 
 
 def list_json(spec: Any, queryset: Any) -> Iterator[str]:
     """The filtered list as one JSON array of objects keyed like the CSV header."""
     columns = spec.columns
+    encoder = DjangoJSONEncoder(ensure_ascii=False)
     yield "["
-    first = True
-    for obj in queryset.iterator(chunk_size=CHUNK):
-        item = json.dumps({c.key: c.value(obj) for c in columns}, cls=DjangoJSONEncoder, ensure_ascii=False)
-        yield item if first else "," + item
-        first = False
+    separator = ""
+    for row in spec.export_rows(queryset):
+        yield separator + encoder.encode({c.key: c.value(row) for c in columns})
+        separator = ","
     yield "]\n"
+
+
+GEO_FIELDS = ("receiving_country_id", "receiving_country__latitude", "receiving_country__longitude")
 
 
 def arrangements_geojson(spec: Any, queryset: Any) -> Iterator[str]:
     """A GeoJSON FeatureCollection: one feature per arrangement, the receiving country's geometry."""
     columns = spec.columns
+    encoder = DjangoJSONEncoder(separators=(",", ":"))
     yield '{"type":"FeatureCollection","features":['
-    first = True
-    for a in queryset.iterator(chunk_size=CHUNK):
-        country = a.receiving_country
+    separator = ""
+    for row in spec.export_rows(queryset, extra=GEO_FIELDS):
         feature = {
             "type": "Feature",
-            "id": a.pk,
-            "properties": {c.key: c.value(a) for c in columns},
-            "geometry": geometry(country.iso2, country.latitude, country.longitude),
+            "id": row["pk"],
+            "properties": {c.key: c.value(row) for c in columns},
+            "geometry": geometry(*(row[f] for f in GEO_FIELDS)),
         }
-        item = json.dumps(feature, cls=DjangoJSONEncoder, separators=(",", ":"))
-        yield item if first else "," + item
-        first = False
+        yield separator + encoder.encode(feature)
+        separator = ","
     yield "]}\n"

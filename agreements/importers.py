@@ -20,7 +20,7 @@ from django.db import transaction
 
 from . import services
 from .dates import DateFormatError, Precision, parse_partial_date
-from .models import Actor, Arrangement, Source, Statement, StatusChange
+from .models import Actor, Arrangement, Source, Statement
 from .reference import country_lookup
 
 COLUMNS = (
@@ -64,50 +64,7 @@ class ImportError_(Exception):
         self.problems = problems
 
 
-@dataclass
-class Row:
-    """One validated row of the file."""
-
-    line: int
-    record_type: str
-    sending_state: Any
-    receiving: list[Any]
-    date: dt.date
-    precision: str
-    status: str
-    note: str
-    people: int | None
-    actor: str
-    actor_role: str
-    actor_kind: str
-    actor_country: Any
-    stance: str
-    quote: str
-    source: dict[str, Any]
-    import_ref: str
-
-    def key(self) -> str:
-        if self.record_type == "status_change":
-            return services.status_change_key(
-                sending_state=self.sending_state.pk,
-                receiving_country=self.receiving[0].pk,
-                date=self.date,
-                precision=self.precision,
-                status=self.status,
-                note=self.note,
-                people=self.people,
-            )
-        return services.statement_key(
-            sending_state=self.sending_state.pk,
-            receiving_countries=[c.pk for c in self.receiving],
-            date=self.date,
-            precision=self.precision,
-            actor=self.actor,
-            stance=self.stance,
-            quote=self.quote,
-            paraphrase=self.note,
-            status=self.status,
-        )
+Row = services.Event
 
 
 @dataclass
@@ -289,7 +246,7 @@ class _RowParser:
         )
 
 
-def read_records(data: bytes) -> tuple[list[Row], list[str]]:
+def read_records(data: bytes, progress: Callable[[int, int], None] | None = None) -> tuple[list[Row], list[str]]:
     """Parse and validate the whole file; returns the rows and every problem found."""
     try:
         text = data.decode("utf-8-sig")
@@ -328,6 +285,8 @@ def read_records(data: bytes) -> tuple[list[Row], list[str]]:
             problems.append(f"line {line}: not valid CSV ({exc})")
             break
         start, line = line, reader.line_num + 1
+        if progress is not None and start % 1000 == 0:
+            progress(start, 0)
         if not any(cell.strip() for cell in record):
             continue  # blank line
         if len(record) != len(names):
@@ -352,101 +311,6 @@ def read_records(data: bytes) -> tuple[list[Row], list[str]]:
     return rows, problems
 
 
-class _Writer:
-    """Writes validated rows through the services, reusing sources and actors and skipping known records."""
-
-    def __init__(self, report: ImportReport, reason: str):
-        self.report = report
-        self.reason = reason
-        self.sources: dict[str, Source] = {}
-        self.actors: dict[str, Actor] = {}
-
-    def source(self, row: Row) -> Source:
-        normalized = services.normalize_url(row.source["url"])
-        source = self.sources.get(normalized)
-        if source is None:
-            found = services.get_or_create_source(**row.source, reason=self.reason)
-            source, diffs = found.obj, found.differences
-            self.sources[normalized] = source
-        else:
-            given = {k: row.source[k] for k in ("publisher", "title", "kind")}
-            diffs = services.differences(source, given)
-        for difference in diffs:
-            self.report.warnings.append(f"line {row.line}: source {row.source['url']}: {difference}")
-        return source
-
-    def actor(self, row: Row) -> Actor:
-        actor = self.actors.get(row.actor.casefold())
-        if actor is None:
-            found = services.get_or_create_actor(
-                name=row.actor,
-                role=row.actor_role,
-                kind=row.actor_kind,
-                country=row.actor_country,
-                reason=self.reason,
-            )
-            actor, diffs = found.obj, found.differences
-            self.actors[row.actor.casefold()] = actor
-        else:
-            given = {"role": row.actor_role, "kind": row.actor_kind, "country": row.actor_country}
-            diffs = services.differences(actor, given)
-        for difference in diffs:
-            self.report.warnings.append(f"line {row.line}: actor {row.actor!r}: {difference}")
-        return actor
-
-    def existing(self, row: Row) -> StatusChange | Statement | None:
-        model = StatusChange if row.record_type == "status_change" else Statement
-        key = row.key()
-        if row.import_ref:
-            record = model.objects.filter(import_ref=row.import_ref).first()
-            if record is not None and record.content_key != key:
-                self.report.warnings.append(
-                    f"line {row.line}: import_ref {row.import_ref!r} is already stored with different content; "
-                    "the stored record is kept (correct it in the editor)"
-                )
-            return record
-        return model.objects.filter(content_key=key).order_by("pk").first()
-
-    def write(self, row: Row) -> None:
-        source = self.source(row)
-        record = self.existing(row)
-        if record is not None:
-            if services.add_sources(record=record, sources=[source], reason=self.reason):
-                self.report.sources_added += 1
-            else:
-                self.report.unchanged += 1
-            return
-        if row.record_type == "status_change":
-            services.record_status_change(
-                sending_state=row.sending_state,
-                receiving_country=row.receiving[0],
-                status=row.status,
-                date=row.date,
-                precision=row.precision,
-                sources=[source],
-                note=row.note,
-                people=row.people,
-                import_ref=row.import_ref or None,
-                reason=f"{self.reason}, line {row.line}",
-            )
-        else:
-            services.log_statement(
-                actor=self.actor(row),
-                sending_state=row.sending_state,
-                receiving_countries=row.receiving,
-                stance=row.stance,
-                date=row.date,
-                precision=row.precision,
-                quote=row.quote,
-                paraphrase=row.note,
-                sources=[source],
-                status=row.status or None,
-                import_ref=row.import_ref or None,
-                reason=f"{self.reason}, line {row.line}",
-            )
-        self.report.created += 1
-
-
 class _Rollback(Exception):
     pass
 
@@ -459,28 +323,26 @@ def import_records(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import a records CSV. Raises ImportError_ listing every problem; then nothing is written."""
-    rows, problems = read_records(data)
+    rows, problems = read_records(data, progress)
     report = ImportReport(rows=len(rows), dry_run=dry_run)
     if problems:
         report.invalid = _lines(problems)
         raise ImportError_(problems)
-    writer = _Writer(report, reason=f"import of {name}"[:80])
     try:
-        with transaction.atomic(), services.deferred_refresh():
-            for index, row in enumerate(rows, 1):
-                try:
-                    writer.write(row)
-                except ValidationError as exc:
-                    for column, messages in exc.message_dict.items():
-                        problems.extend(f"line {row.line}, column {column}: {m}" for m in messages)
-                if progress is not None and (index % 1000 == 0 or index == len(rows)):
-                    progress(index, len(rows))
-            if problems:
-                raise _Rollback
+        with transaction.atomic():
+            try:
+                result = services.record_events(events=rows, reason=f"import of {name}"[:100])
+            except ValidationError as exc:
+                problems.extend(f"{column}: {m}" for column, messages in exc.message_dict.items() for m in messages)
+                raise _Rollback from None
+            report.created, report.unchanged = result.created, result.unchanged
+            report.sources_added, report.warnings = result.sources_added, result.warnings
+            if progress is not None:
+                progress(len(rows), len(rows))
             if dry_run:
                 raise _Rollback
     except _Rollback:
         if problems:
-            report.invalid = _lines(problems)
+            report.invalid = _lines(problems) or 1
             raise ImportError_(problems) from None
     return report

@@ -17,18 +17,28 @@ from django.http import QueryDict
 from . import filters
 from .dates import format_partial_date
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
+from .querysets import GroupConcat, joined
 
 PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column of the export (key) and of the HTML table (label; sortable when `sort` is set)."""
+    """A column of the exports (key) and of the HTML table (label; sortable when `sort` is set).
+
+    Exports read `fields` straight from the database (values paths or export annotations) and combine them with
+    `format`; without `format` the column is its single field's value.
+    """
 
     key: str
     label: str
-    value: Callable[[Any], Any]
+    fields: tuple[str, ...]
     sort: tuple[str, ...] | None = None
+    format: Callable[..., Any] | None = None
+
+    def value(self, row: dict[str, Any]) -> Any:
+        values = [row[f] for f in self.fields]
+        return self.format(*values) if self.format else values[0]
 
 
 @dataclass(frozen=True)
@@ -49,8 +59,19 @@ class ListSpec:
     columns: list[Column]
     default_sort: str
     facets: list[Facet] = field(default_factory=list)
+    export_annotations: Callable[[], dict[str, Any]] = dict
     feed: bool = False
     geojson: bool = False
+
+    def export_fields(self, extra: tuple[str, ...] = ()) -> list[str]:
+        return list(dict.fromkeys(f for c in self.columns for f in (*c.fields, *extra)))
+
+    def export_rows(self, queryset: QuerySet, extra: tuple[str, ...] = ()) -> Any:
+        """The filtered rows as dicts of export fields: one streamed query, no per-row work in the database layer."""
+        fields = self.export_fields(extra)
+        rows = queryset.prefetch_related(None).annotate(**self.export_annotations()).values_list(*fields)
+        for row in rows.iterator(chunk_size=2000):
+            yield dict(zip(fields, row, strict=True))
 
     def filterset_for(self, params: QueryDict) -> Any:
         return self.filterset(params, queryset=self.base())
@@ -99,12 +120,28 @@ def _countries() -> dict[str, str]:
     return dict(Country.objects.values_list("iso2", "name"))
 
 
-def _sources(obj: Any) -> str:
-    return " | ".join(s.url for s in obj.sources.all())
+def _at_precision(value: Any, precision: str) -> str:
+    return format_partial_date(value, precision)
 
 
-def _publishers(obj: Any) -> str:
-    return " | ".join(sorted({s.publisher for s in obj.sources.all()}))
+def _codes(joined_value: str | None) -> str:
+    return ";".join(sorted(set((joined_value or "").split(GroupConcat.SEPARATOR)) - {""}))
+
+
+def _listed(joined_value: str | None) -> str:
+    return " | ".join(sorted(set((joined_value or "").split(GroupConcat.SEPARATOR)) - {""}))
+
+
+def _flag(value: Any) -> bool:
+    return bool(value)
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value else ""
+
+
+def _choices(choices: Any) -> Callable[[], dict[str, str]]:
+    return lambda: {str(k): str(v) for k, v in choices}
 
 
 ARRANGEMENTS = ListSpec(
@@ -114,31 +151,26 @@ ARRANGEMENTS = ListSpec(
     base=lambda: Arrangement.objects.select_related("sending_state", "receiving_country"),
     default_sort="receiving_country",
     columns=[
-        Column("id", "ID", lambda a: a.pk),
-        Column("sending_state", "Sending state", lambda a: a.sending_state_id, ("sending_state__name",)),
+        Column("id", "ID", ("pk",)),
+        Column("sending_state", "Sending state", ("sending_state_id",), ("sending_state__name",)),
         Column(
             "receiving_country",
             "Receiving country",
-            lambda a: a.receiving_country_id,
+            ("receiving_country_id",),
             ("receiving_country__name", "sending_state__name"),
         ),
-        Column("receiving_country_name", "Name", lambda a: a.receiving_country.name),
-        Column("region", "Region", lambda a: a.receiving_country.region, ("receiving_country__region",)),
-        Column("status", "Status", lambda a: a.at_status, ("at_status",)),
-        Column(
-            "status_since",
-            "Since",
-            lambda a: format_partial_date(a.at_status_date, a.at_status_precision),
-            ("at_status_date",),
-        ),
-        Column("people_transferred", "People transferred", lambda a: a.at_people, ("at_people",)),
-        Column("sources_count", "Publishers", lambda a: a.at_sources_count, ("at_sources_count",)),
-        Column("stale", "Stale", lambda a: bool(a.at_stale)),
-        Column("disputed", "Disputed", lambda a: bool(a.at_disputed)),
-        Column("summary", "Summary", lambda a: a.summary),
+        Column("receiving_country_name", "Name", ("receiving_country__name",)),
+        Column("region", "Region", ("receiving_country__region",), ("receiving_country__region",)),
+        Column("status", "Status", ("at_status",), ("at_status",)),
+        Column("status_since", "Since", ("at_status_date", "at_status_precision"), ("at_status_date",), _at_precision),
+        Column("people_transferred", "People transferred", ("at_people",), ("at_people",)),
+        Column("sources_count", "Publishers", ("at_sources_count",), ("at_sources_count",)),
+        Column("stale", "Stale", ("at_stale",), None, _flag),
+        Column("disputed", "Disputed", ("at_disputed",), None, _flag),
+        Column("summary", "Summary", ("summary",)),
     ],
     facets=[
-        Facet("status", "at_status", lambda: {str(k): str(v) for k, v in Arrangement.Status.choices}),
+        Facet("status", "at_status", _choices(Arrangement.Status.choices)),
         Facet("sending_state", "sending_state", _countries),
         Facet("region", "receiving_country__region"),
     ],
@@ -155,27 +187,28 @@ STATEMENTS = ListSpec(
     ),
     default_sort="-date",
     columns=[
-        Column("id", "ID", lambda s: s.pk),
-        Column("date", "Date", lambda s: s.date_iso, ("date", "recorded_at")),
-        Column("actor", "Actor", lambda s: s.actor.name, ("actor__name",)),
-        Column("actor_role", "Role", lambda s: s.actor.role),
-        Column("actor_kind", "Actor kind", lambda s: s.actor.kind, ("actor__kind",)),
-        Column("actor_country", "Speaks for", lambda s: s.actor.country_id or ""),
-        Column("stance", "Stance", lambda s: s.stance, ("stance",)),
-        Column("sending_state", "Sending state", lambda s: s.sending_state_id, ("sending_state__name",)),
-        Column(
-            "receiving_countries",
-            "Concerns",
-            lambda s: ";".join(sorted(a.receiving_country_id for a in s.arrangements.all())),
-        ),
-        Column("quote", "Quote", lambda s: s.quote),
-        Column("paraphrase", "Paraphrase", lambda s: s.paraphrase),
-        Column("publishers", "Publishers", _publishers),
-        Column("source_urls", "Sources", _sources),
+        Column("id", "ID", ("pk",)),
+        Column("date", "Date", ("date", "date_precision"), ("date", "recorded_at"), _at_precision),
+        Column("actor", "Actor", ("actor__name",), ("actor__name",)),
+        Column("actor_role", "Role", ("actor__role",)),
+        Column("actor_kind", "Actor kind", ("actor__kind",), ("actor__kind",)),
+        Column("actor_country", "Speaks for", ("actor__country_id",), None, lambda v: v or ""),
+        Column("stance", "Stance", ("stance",), ("stance",)),
+        Column("sending_state", "Sending state", ("sending_state_id",), ("sending_state__name",)),
+        Column("receiving_countries", "Concerns", ("x_receiving",), None, _codes),
+        Column("quote", "Quote", ("quote",)),
+        Column("paraphrase", "Paraphrase", ("paraphrase",)),
+        Column("publishers", "Publishers", ("x_publishers",), None, _listed),
+        Column("source_urls", "Sources", ("x_sources",), None, _listed),
     ],
+    export_annotations=lambda: {
+        "x_receiving": joined(Statement.arrangements.through, "statement", "arrangement__receiving_country_id"),
+        "x_publishers": joined(Statement.sources.through, "statement", "source__publisher"),
+        "x_sources": joined(Statement.sources.through, "statement", "source__url"),
+    },
     facets=[
-        Facet("stance", "stance", lambda: {str(k): str(v) for k, v in Statement.Stance.choices}),
-        Facet("actor_kind", "actor__kind", lambda: {str(k): str(v) for k, v in Actor.Kind.choices}),
+        Facet("stance", "stance", _choices(Statement.Stance.choices)),
+        Facet("actor_kind", "actor__kind", _choices(Actor.Kind.choices)),
         Facet("sending_state", "sending_state", _countries),
     ],
     feed=True,
@@ -190,28 +223,29 @@ STATUS_CHANGES = ListSpec(
     ).prefetch_related("sources"),
     default_sort="-date",
     columns=[
-        Column("id", "ID", lambda c: c.pk),
-        Column("date", "Date", lambda c: c.date_iso, ("date", "recorded_at")),
+        Column("id", "ID", ("pk",)),
+        Column("date", "Date", ("date", "date_precision"), ("date", "recorded_at"), _at_precision),
         Column(
-            "sending_state",
-            "Sending state",
-            lambda c: c.arrangement.sending_state_id,
-            ("arrangement__sending_state__name",),
+            "sending_state", "Sending state", ("arrangement__sending_state_id",), ("arrangement__sending_state__name",)
         ),
         Column(
             "receiving_country",
             "Receiving country",
-            lambda c: c.arrangement.receiving_country_id,
+            ("arrangement__receiving_country_id",),
             ("arrangement__receiving_country__name",),
         ),
-        Column("status", "Status", lambda c: c.status, ("status",)),
-        Column("people", "People", lambda c: c.people, ("people",)),
-        Column("note", "Note", lambda c: c.note),
-        Column("publishers", "Publishers", _publishers),
-        Column("source_urls", "Sources", _sources),
+        Column("status", "Status", ("status",), ("status",)),
+        Column("people", "People", ("people",), ("people",)),
+        Column("note", "Note", ("note",)),
+        Column("publishers", "Publishers", ("x_publishers",), None, _listed),
+        Column("source_urls", "Sources", ("x_sources",), None, _listed),
     ],
+    export_annotations=lambda: {
+        "x_publishers": joined(StatusChange.sources.through, "statuschange", "source__publisher"),
+        "x_sources": joined(StatusChange.sources.through, "statuschange", "source__url"),
+    },
     facets=[
-        Facet("status", "status", lambda: {str(k): str(v) for k, v in Arrangement.Status.choices}),
+        Facet("status", "status", _choices(Arrangement.Status.choices)),
         Facet("sending_state", "arrangement__sending_state", _countries),
     ],
 )
@@ -223,19 +257,17 @@ SOURCES = ListSpec(
     base=lambda: Source.objects.all(),
     default_sort="-published",
     columns=[
-        Column("id", "ID", lambda s: s.pk),
-        Column("publisher", "Publisher", lambda s: s.publisher, ("publisher",)),
-        Column("title", "Title", lambda s: s.title, ("title",)),
-        Column(
-            "published", "Published", lambda s: format_partial_date(s.published, s.published_precision), ("published",)
-        ),
-        Column("kind", "Kind", lambda s: s.kind, ("kind",)),
-        Column("url", "URL", lambda s: s.url),
-        Column("archive_url", "Archive", lambda s: s.archive_url),
-        Column("last_http_status", "Last HTTP status", lambda s: s.last_http_status, ("last_http_status",)),
-        Column("last_checked_at", "Last checked", lambda s: s.last_checked_at.isoformat() if s.last_checked_at else ""),
+        Column("id", "ID", ("pk",)),
+        Column("publisher", "Publisher", ("publisher",), ("publisher",)),
+        Column("title", "Title", ("title",), ("title",)),
+        Column("published", "Published", ("published", "published_precision"), ("published",), _at_precision),
+        Column("kind", "Kind", ("kind",), ("kind",)),
+        Column("url", "URL", ("url",)),
+        Column("archive_url", "Archive", ("archive_url",)),
+        Column("last_http_status", "Last HTTP status", ("last_http_status",), ("last_http_status",)),
+        Column("last_checked_at", "Last checked", ("last_checked_at",), None, _iso),
     ],
-    facets=[Facet("kind", "kind", lambda: {str(k): str(v) for k, v in Source.Kind.choices})],
+    facets=[Facet("kind", "kind", _choices(Source.Kind.choices))],
 )
 
 ACTORS = ListSpec(
@@ -256,16 +288,16 @@ ACTORS = ListSpec(
     ),
     default_sort="name",
     columns=[
-        Column("id", "ID", lambda a: a.pk),
-        Column("name", "Name", lambda a: a.name, ("name",)),
-        Column("role", "Role", lambda a: a.role, ("role",)),
-        Column("kind", "Kind", lambda a: a.kind, ("kind",)),
-        Column("country", "Speaks for", lambda a: a.country_id or "", ("country__name",)),
-        Column("statements", "Statements", lambda a: a.statements_count, ("statements_count",)),
-        Column("slug", "Slug", lambda a: a.slug),
+        Column("id", "ID", ("pk",)),
+        Column("name", "Name", ("name",), ("name",)),
+        Column("role", "Role", ("role",), ("role",)),
+        Column("kind", "Kind", ("kind",), ("kind",)),
+        Column("country", "Speaks for", ("country_id",), ("country__name",), lambda v: v or ""),
+        Column("statements", "Statements", ("statements_count",), ("statements_count",)),
+        Column("slug", "Slug", ("slug",)),
     ],
     facets=[
-        Facet("kind", "kind", lambda: {str(k): str(v) for k, v in Actor.Kind.choices}),
+        Facet("kind", "kind", _choices(Actor.Kind.choices)),
         Facet("country", "country", _countries),
     ],
 )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .dates import Precision, format_partial_date, humanize_partial_date
@@ -275,7 +276,9 @@ class StatusChange(models.Model):
     )
     import_ref = models.CharField(max_length=200, null=True, blank=True, unique=True)
     content_key = models.CharField(max_length=64, db_index=True, editable=False)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(
+        default=timezone.now, editable=False, help_text="When it was recorded; orders events of the same date."
+    )
     history = HistoricalRecords()
 
     objects = StatusChangeQuerySet.as_manager()
@@ -330,7 +333,9 @@ class Statement(models.Model):
     sources = models.ManyToManyField(Source, related_name="statements")
     import_ref = models.CharField(max_length=200, null=True, blank=True, unique=True)
     content_key = models.CharField(max_length=64, db_index=True, editable=False)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(
+        default=timezone.now, editable=False, help_text="When it was recorded; orders events of the same date."
+    )
     history = HistoricalRecords()
 
     objects = StatementQuerySet.as_manager()

@@ -264,3 +264,28 @@ def country_filter_codes(countries: Any) -> list[str]:
     if isinstance(countries, (str, models.Model)):
         countries = [countries]
     return [c.pk if isinstance(c, models.Model) else str(c).upper() for c in countries]
+
+
+class GroupConcat(models.Aggregate):
+    """Values joined into one string (in no particular order): GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    SEPARATOR = "\x1f"  # the ASCII unit separator: never in reported text
+
+    def __init__(self, expression: Any, **extra: Any):
+        super().__init__(expression, Value(self.SEPARATOR), output_field=models.TextField(), **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="STRING_AGG", **extra)
+
+
+def joined(model: Any, link: str, value: str) -> Subquery:
+    """A correlated subquery: `value` of every `model` row whose `link` is the outer row, as one GroupConcat string."""
+    return Subquery(
+        model.objects.filter(**{link: OuterRef("pk")})
+        .order_by()
+        .values(link)
+        .annotate(joined=GroupConcat(value))
+        .values("joined"),
+        output_field=models.TextField(),
+    )

@@ -13,8 +13,6 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -24,8 +22,10 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history
 
 from .dates import Precision, format_partial_date
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Verification
@@ -519,6 +519,322 @@ def verify_arrangement(*, arrangement: Arrangement, user: User, note: str = "") 
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Bulk: the importer's write path (set-based, a fixed number of queries per batch)
+
+
+@dataclass
+class Event:
+    """One status change or statement to record in bulk, each field already checked (importers.read_records)."""
+
+    line: int
+    record_type: str  # "status_change" or "statement"
+    sending_state: Country
+    receiving: list[Country]
+    date: dt.date
+    precision: str
+    status: str
+    note: str
+    people: int | None
+    actor: str
+    actor_role: str
+    actor_kind: str
+    actor_country: Country | None
+    stance: str
+    quote: str
+    source: dict[str, Any]
+    import_ref: str
+
+    def key(self) -> str:
+        """The content identity (what the event says), as the single-event services compute it."""
+        if self.record_type == "status_change":
+            return status_change_key(
+                sending_state=self.sending_state.pk,
+                receiving_country=self.receiving[0].pk,
+                date=self.date,
+                precision=self.precision,
+                status=self.status,
+                note=self.note,
+                people=self.people,
+            )
+        return statement_key(
+            sending_state=self.sending_state.pk,
+            receiving_countries=[c.pk for c in self.receiving],
+            date=self.date,
+            precision=self.precision,
+            actor=self.actor,
+            stance=self.stance,
+            quote=self.quote,
+            paraphrase=self.note,
+            status=self.status,
+        )
+
+
+@dataclass
+class BulkResult:
+    created: int = 0
+    unchanged: int = 0
+    sources_added: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _bulk_sources(events: Sequence[Event], user: User, reason: str, result: BulkResult) -> dict[str, Source]:
+    given: dict[str, dict[str, Any]] = {}
+    for e in events:
+        given.setdefault(normalize_url(e.source["url"]), e.source)
+    found = {s.normalized_url: s for chunk in _chunks(given) for s in Source.objects.filter(normalized_url__in=chunk)}
+    new = [
+        Source(
+            url=clean_http_url(data["url"], field="source_url"),
+            normalized_url=n,
+            publisher=data["publisher"],
+            title=data.get("title", ""),
+            published=data.get("published"),
+            published_precision=data.get("published_precision") or Precision.DAY,
+            kind=data.get("kind", ""),
+        )
+        for n, data in given.items()
+        if n not in found
+    ]
+    for source in bulk_create_with_history(
+        new, Source, batch_size=500, default_user=_user(user), default_change_reason=reason[:100]
+    ):
+        found[source.normalized_url] = source
+    for e in events:
+        stored = found[normalize_url(e.source["url"])]
+        for difference in differences(stored, {k: e.source.get(k, "") for k in ("publisher", "title", "kind")}):
+            result.warnings.append(f"line {e.line}: source {e.source['url']}: {difference}")
+    return found
+
+
+def _unique_slugs(names: list[str]) -> list[str]:
+    taken = set(Actor.objects.values_list("slug", flat=True))
+    slugs = []
+    for name in names:
+        base = slugify(name)[:200] or "actor"
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def _bulk_actors(events: Sequence[Event], user: User, reason: str, result: BulkResult) -> dict[str, Actor]:
+    given: dict[str, Event] = {}
+    for e in events:
+        if e.record_type == "statement":
+            given.setdefault(e.actor.casefold(), e)
+    found: dict[str, Actor] = {}
+    for chunk in _chunks(given):
+        for actor in Actor.objects.annotate(folded=Lower("name")).filter(folded__in=chunk):
+            found[actor.name.casefold()] = actor
+    missing = [e for folded, e in given.items() if folded not in found]
+    new = [
+        Actor(
+            name=e.actor, slug=slug, role=e.actor_role, kind=e.actor_kind or Actor.Kind.OTHER, country=e.actor_country
+        )
+        for e, slug in zip(missing, _unique_slugs([e.actor for e in missing]), strict=True)
+    ]
+    for actor in bulk_create_with_history(
+        new, Actor, batch_size=500, default_user=_user(user), default_change_reason=reason[:100]
+    ):
+        found[actor.name.casefold()] = actor
+    for e in events:
+        if e.record_type == "statement":
+            stored = found[e.actor.casefold()]
+            given_details = {"role": e.actor_role, "kind": e.actor_kind, "country": e.actor_country}
+            for difference in differences(stored, given_details):
+                result.warnings.append(f"line {e.line}: actor {e.actor!r}: {difference}")
+    return found
+
+
+def _bulk_arrangements(events: Sequence[Event], user: User, reason: str) -> dict[tuple[str, str], Arrangement]:
+    pairs = {(e.sending_state.pk, c.pk) for e in events for c in e.receiving}
+    for sending, receiving in pairs:
+        if sending == receiving:
+            raise ValidationError({"receiving_country": "The receiving country must differ from the sending state."})
+    found = {
+        (a.sending_state_id, a.receiving_country_id): a
+        for a in Arrangement.objects.filter(
+            sending_state_id__in={p[0] for p in pairs}, receiving_country_id__in={p[1] for p in pairs}
+        )
+    }
+    new = [Arrangement(sending_state_id=s, receiving_country_id=r) for s, r in sorted(pairs) if (s, r) not in found]
+    for a in bulk_create_with_history(
+        new, Arrangement, batch_size=500, default_user=_user(user), default_change_reason=reason[:100]
+    ):
+        found[(a.sending_state_id, a.receiving_country_id)] = a
+    return found
+
+
+def _user(user: User) -> Any:
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def record_events(*, events: Sequence[Event], user: User = None, reason: str = "") -> BulkResult:
+    """Record many status changes and statements at once, as the single-event services would one by one.
+
+    Sources, actors and arrangements are found or created; an event already on record (same import_ref, or the
+    same content without one) is left as it is, gaining the row's source if that is new to it. Events are
+    recorded in the given order, so of two changes on the same date the later one is the latest.
+    """
+    result = BulkResult()
+    if not events:
+        return result
+    reason = reason or "bulk import"
+    sources = _bulk_sources(events, user, reason, result)
+    actors = _bulk_actors(events, user, reason, result)
+    arrangements = _bulk_arrangements(events, user, reason)
+
+    models_by_type: dict[str, Any] = {"status_change": StatusChange, "statement": Statement}
+    known: dict[tuple[str, str, str], Any] = {}
+    for record_type, model in models_by_type.items():
+        typed = [e for e in events if e.record_type == record_type]
+        refs = {e.import_ref for e in typed if e.import_ref}
+        keys = {e.key() for e in typed if not e.import_ref}
+        for chunk in _chunks(refs):
+            for record in model.objects.filter(import_ref__in=chunk):
+                known[(record_type, "ref", record.import_ref)] = record
+        for chunk in _chunks(keys):
+            for record in model.objects.filter(content_key__in=chunk).order_by("-pk"):
+                known[(record_type, "key", record.content_key)] = record  # the earliest wins (ordered last)
+    # (record, source) links already made: by primary key for stored records, by id() for pending ones.
+    links: dict[str, set[tuple[int, int]]] = {"status_change": set(), "statement": set()}
+    existing_ids = {t: [r.pk for (rt, _, _), r in known.items() if rt == t] for t in models_by_type}
+    for record_type, through, column in (
+        ("status_change", StatusChange.sources.through, "statuschange_id"),
+        ("statement", Statement.sources.through, "statement_id"),
+    ):
+        for chunk in _chunks(existing_ids[record_type]):
+            links[record_type] |= set(
+                through.objects.filter(**{f"{column}__in": chunk}).values_list(column, "source_id")
+            )
+
+    new_statements: list[Statement] = []
+    plan: list[tuple[Event, Any]] = []  # (event, record) in file order, records possibly not saved yet
+    new_links: dict[str, list[tuple[Any, Source]]] = {"status_change": [], "statement": []}
+    for e in events:
+        identity = (e.record_type, "ref", e.import_ref) if e.import_ref else (e.record_type, "key", e.key())
+        source = sources[normalize_url(e.source["url"])]
+        record = known.get(identity)
+        if record is not None:
+            if e.import_ref and record.content_key != e.key():
+                result.warnings.append(
+                    f"line {e.line}: import_ref {e.import_ref!r} is already stored with different content; "
+                    "the stored record is kept (correct it in the editor)"
+                )
+            link = (record.pk if record.pk is not None else id(record), source.pk)
+            if link in links[e.record_type]:
+                result.unchanged += 1
+            else:
+                links[e.record_type].add(link)
+                new_links[e.record_type].append((record, source))
+                result.sources_added += 1
+            continue
+        if e.record_type == "status_change":
+            record = StatusChange(
+                arrangement=arrangements[(e.sending_state.pk, e.receiving[0].pk)],
+                status=e.status,
+                date=e.date,
+                date_precision=e.precision,
+                note=e.note,
+                people=e.people,
+                import_ref=e.import_ref or None,
+                content_key=e.key(),
+            )
+        else:
+            record = Statement(
+                actor=actors[e.actor.casefold()],
+                sending_state=e.sending_state,
+                date=e.date,
+                date_precision=e.precision,
+                stance=e.stance,
+                quote=e.quote,
+                paraphrase=e.note,
+                import_ref=e.import_ref or None,
+                content_key=e.key(),
+            )
+            new_statements.append(record)
+        known[identity] = record
+        links[e.record_type].add((id(record), source.pk))  # pending records are known by identity until saved
+        new_links[e.record_type].append((record, source))
+        plan.append((e, record))
+        result.created += 1
+
+    # Recorded in file order: each event a microsecond after the one before (a change recorded with a statement
+    # shares its statement's moment), so "recorded later" means "later in the file" everywhere.
+    now = timezone.now()
+    for index, (_, record) in enumerate(plan):
+        record.recorded_at = now + dt.timedelta(microseconds=index)
+    history = {"default_user": _user(user), "default_change_reason": reason[:100]}
+    bulk_create_with_history(new_statements, Statement, batch_size=500, **history)
+    # Status changes in file order (those recorded with a statement point to it), so ids follow the file.
+    new_changes: list[StatusChange] = []
+    for e, record in plan:
+        if isinstance(record, StatusChange):
+            new_changes.append(record)
+        elif e.status:
+            for country in e.receiving:
+                new_changes.append(
+                    StatusChange(
+                        arrangement=arrangements[(e.sending_state.pk, country.pk)],
+                        status=e.status,
+                        date=e.date,
+                        date_precision=e.precision,
+                        note=e.note or e.quote,
+                        statement=record,
+                        recorded_at=record.recorded_at,
+                        content_key=status_change_key(
+                            sending_state=e.sending_state.pk,
+                            receiving_country=country.pk,
+                            date=e.date,
+                            precision=e.precision,
+                            status=e.status,
+                            note=e.note or e.quote,
+                            people=None,
+                            with_statement=True,
+                        ),
+                    )
+                )
+                new_links["status_change"].append((new_changes[-1], sources[normalize_url(e.source["url"])]))
+    bulk_create_with_history(new_changes, StatusChange, batch_size=500, **history)
+
+    StatusChange.sources.through.objects.bulk_create(
+        [StatusChange.sources.through(statuschange_id=r.pk, source_id=s.pk) for r, s in new_links["status_change"]],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    Statement.sources.through.objects.bulk_create(
+        [Statement.sources.through(statement_id=r.pk, source_id=s.pk) for r, s in new_links["statement"]],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    Statement.arrangements.through.objects.bulk_create(
+        [
+            Statement.arrangements.through(
+                statement_id=r.pk, arrangement_id=arrangements[(e.sending_state.pk, c.pk)].pk
+            )
+            for e, r in plan
+            if isinstance(r, Statement)
+            for c in e.receiving
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    touched = {arrangements[(e.sending_state.pk, c.pk)].pk for e in events for c in e.receiving}
+    refresh_arrangements(touched)
+    _changed()
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Derived state
 
 
@@ -526,30 +842,8 @@ def _midnight(day: dt.date | None) -> dt.datetime | None:
     return None if day is None else dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
-_deferred: ContextVar[set[int] | None] = ContextVar("deferred_refresh", default=None)
-
-
-@contextmanager
-def deferred_refresh() -> Iterator[None]:
-    """Within this block, collect the arrangements to refresh and refresh each once at the end (bulk imports)."""
-    if _deferred.get() is not None:
-        yield
-        return
-    pending: set[int] = set()
-    token = _deferred.set(pending)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    refresh_arrangements(pending)
-
-
 def refresh_arrangements(ids: Iterable[int]) -> None:
     """Recompute the stored current state of these arrangements from their event log (a fixed number of queries)."""
-    pending = _deferred.get()
-    if pending is not None:
-        pending.update(ids)
-        return
     ids = sorted(set(ids))
     for start in range(0, len(ids), 500):
         _refresh_now(ids[start : start + 500])

@@ -26,8 +26,10 @@ class Command(BaseCommand):
             data, name = path.read_bytes(), path.name
 
         def progress(done: int, total: int) -> None:
-            if total >= 1000 and options["verbosity"] > 0:
-                self.stderr.write(f"  {done:,}/{total:,} rows", ending="\r" if done < total else "\n")
+            # While validating, `total` is not known yet (0); the write is one step at the end.
+            if options["verbosity"] > 0 and (total == 0 or total >= 1000):
+                message = f"  validated {done:,} lines" if total == 0 else f"  wrote {total:,} rows"
+                self.stderr.write(message, ending="\r" if total == 0 else "\n")
 
         try:
             report = import_records(data, dry_run=dry_run, name=name, progress=progress)
