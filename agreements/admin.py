@@ -48,7 +48,7 @@ class ServiceAdmin(SimpleHistoryAdmin):
         try:
             if change:
                 changes = {k: data[k] for k in form.changed_data if k in services.EDITABLE_FIELDS[type(obj)]}
-                fresh = type(obj).objects.get(pk=obj.pk)
+                fresh = type(obj)._base_manager.get(pk=obj.pk)
                 services.correct_record(obj=fresh, changes=changes, user=request.user, reason=reason)
             else:
                 created = self.create(request, data, reason)
@@ -129,8 +129,11 @@ class StatusChangeForm(ReasonForm):
 
 @admin.register(StatusChange)
 class StatusChangeAdmin(ServiceAdmin):
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return StatusChange.all_objects.select_related("arrangement")  # retracted records too
+
     form = StatusChangeForm
-    list_display = ("arrangement", "status", "date", "date_precision", "people")
+    list_display = ("arrangement", "status", "date", "date_precision", "people", "retracted_at")
     list_filter = ("status", "arrangement__sending_state", "date_precision")
     search_fields = ("note", "arrangement__receiving_country__name", "import_ref")
     autocomplete_fields = ("sources",)
@@ -186,8 +189,11 @@ class StatementForm(ReasonForm):
 
 @admin.register(Statement)
 class StatementAdmin(ServiceAdmin):
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return Statement.all_objects.select_related("actor")  # retracted records too
+
     form = StatementForm
-    list_display = ("actor", "stance", "date", "sending_state")
+    list_display = ("actor", "stance", "date", "sending_state", "retracted_at")
     list_filter = ("stance", "actor__kind", "sending_state")
     search_fields = ("quote", "paraphrase", "actor__name", "import_ref")
     autocomplete_fields = ("actor", "sources", "sending_state")

@@ -4,6 +4,8 @@ Every enumeration is a nested TextChoices (labels and map colours in one place).
 constraints named agreements_<model>_<rule>. Writes go through agreements.services, never through save() here.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +18,22 @@ from .dates import Precision, format_partial_date, humanize_partial_date
 from .querysets import ArrangementQuerySet, SourceQuerySet, StatementQuerySet, StatusChangeQuerySet
 
 HTTP_URL = Q(url__startswith="http://") | Q(url__startswith="https://")
+
+
+class PublicManagerMixin:
+    """The default manager shows what the public sees: retracted records are hidden (they stay in all_objects and
+    in the history)."""
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().filter(retracted_at__isnull=True)  # type: ignore[misc]
+
+
+class StatusChangeManager(PublicManagerMixin, models.Manager.from_queryset(StatusChangeQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class StatementManager(PublicManagerMixin, models.Manager.from_queryset(StatementQuerySet)):  # type: ignore[misc]
+    pass
 
 
 class Country(models.Model):
@@ -281,7 +299,11 @@ class StatusChange(models.Model):
     )
     history = HistoricalRecords()
 
-    objects = StatusChangeQuerySet.as_manager()
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retraction_reason = models.CharField(max_length=500, blank=True, editable=False)
+
+    objects = StatusChangeManager()
+    all_objects = models.Manager.from_queryset(StatusChangeQuerySet)()
 
     class Meta:
         ordering = ["-date", "-recorded_at", "-id"]
@@ -338,7 +360,11 @@ class Statement(models.Model):
     )
     history = HistoricalRecords()
 
-    objects = StatementQuerySet.as_manager()
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retraction_reason = models.CharField(max_length=500, blank=True, editable=False)
+
+    objects = StatementManager()
+    all_objects = models.Manager.from_queryset(StatementQuerySet)()
 
     class Meta:
         ordering = ["-date", "-recorded_at", "-id"]

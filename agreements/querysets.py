@@ -169,7 +169,9 @@ class ArrangementQuerySet(models.QuerySet):
             return Subquery(qs.order_by(*LATEST_FIRST).values("stance")[:1])
 
         backing = Through.objects.filter(
-            statuschange__arrangement=OuterRef("pk"), statuschange__status=OuterRef("at_status")
+            statuschange__arrangement=OuterRef("pk"),
+            statuschange__status=OuterRef("at_status"),
+            statuschange__retracted_at__isnull=True,
         )
         if day is not None:
             backing = backing.filter(statuschange__date__lte=day)
@@ -254,10 +256,7 @@ class StatementQuerySet(models.QuerySet):
 
 
 class SourceQuerySet(models.QuerySet):
-    def for_arrangement(self, arrangement: Any) -> SourceQuerySet:
-        return self.filter(
-            Q(status_changes__arrangement=arrangement) | Q(statements__arrangements=arrangement)
-        ).distinct()
+    pass
 
 
 def country_filter_codes(countries: Any) -> list[str]:

@@ -518,6 +518,36 @@ def verify_arrangement(*, arrangement: Arrangement, user: User, note: str = "") 
     return verification
 
 
+@transaction.atomic
+def retract_record(*, obj: StatusChange | Statement, user: User, reason: str) -> None:
+    """Hide a record from every public view, with a reason; it stays in the history (editors never hard-delete).
+
+    Retracting a statement retracts the status changes recorded with it.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "A retraction needs a reason."})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "At most 500 characters."})
+    if obj.retracted_at is not None:
+        raise ValidationError({"reason": "This record is already retracted."})
+    records: list[Any] = [obj]
+    if isinstance(obj, Statement):
+        records += list(obj.status_changes.all())
+    now = timezone.now()
+    arrangement_ids: set[int] = set()
+    for record in records:
+        record.retracted_at, record.retraction_reason = now, reason
+        _track(record, user, f"retracted: {reason}")
+        record.save(update_fields=["retracted_at", "retraction_reason"])
+        if isinstance(record, StatusChange):
+            arrangement_ids.add(record.arrangement_id)
+        else:
+            arrangement_ids |= set(record.arrangements.values_list("pk", flat=True))
+    refresh_arrangements(arrangement_ids)
+    _changed()
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Bulk: the importer's write path (set-based, a fixed number of queries per batch)
 
@@ -699,11 +729,12 @@ def record_events(*, events: Sequence[Event], user: User = None, reason: str = "
         typed = [e for e in events if e.record_type == record_type]
         refs = {e.import_ref for e in typed if e.import_ref}
         keys = {e.key() for e in typed if not e.import_ref}
+        # Retracted records count too: re-importing a file must not bring back what an editor retracted.
         for chunk in _chunks(refs):
-            for record in model.objects.filter(import_ref__in=chunk):
+            for record in model.all_objects.filter(import_ref__in=chunk):
                 known[(record_type, "ref", record.import_ref)] = record
         for chunk in _chunks(keys):
-            for record in model.objects.filter(content_key__in=chunk).order_by("-pk"):
+            for record in model.all_objects.filter(content_key__in=chunk).order_by("-pk"):
                 known[(record_type, "key", record.content_key)] = record  # the earliest wins (ordered last)
     # (record, source) links already made: by primary key for stored records, by id() for pending ones.
     links: dict[str, set[tuple[int, int]]] = {"status_change": set(), "statement": set()}
@@ -874,12 +905,20 @@ def _refresh_now(ids: list[int]) -> None:
                 Statement.objects.filter(arrangements=OuterRef("pk")).order_by("-date").values("date")[:1]
             ),
             _last_change_source=Subquery(
-                Source.objects.filter(status_changes__arrangement=OuterRef("pk"), published__isnull=False)
+                Source.objects.filter(
+                    status_changes__arrangement=OuterRef("pk"),
+                    status_changes__retracted_at__isnull=True,
+                    published__isnull=False,
+                )
                 .order_by("-published")
                 .values("published")[:1]
             ),
             _last_statement_source=Subquery(
-                Source.objects.filter(statements__arrangements=OuterRef("pk"), published__isnull=False)
+                Source.objects.filter(
+                    statements__arrangements=OuterRef("pk"),
+                    statements__retracted_at__isnull=True,
+                    published__isnull=False,
+                )
                 .order_by("-published")
                 .values("published")[:1]
             ),

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from functools import wraps
 from typing import Any, cast
 
 from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from . import services
+from .drf import is_editor
 from .exporters import arrangements_geojson, csv_lines, list_csv, list_json, record_rows
 from .filters import CountryCodeField
+from .forms import RetractForm, StatementForm, StatusChangeForm, VerifyForm, correction_form
 from .lists import PAGE_SIZE, SPECS
-from .models import Actor, Arrangement, Country, Statement, StatusChange
+from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
 
 DEFAULT_SENDING_STATE = "US"
 
@@ -301,3 +309,192 @@ def research_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBa
     response = StreamingHttpResponse(writer(spec, qs), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{slug}.{fmt}"'
     return response
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Editor area (members of the editors group; anonymous visitors are sent to log in, other users get 403)
+
+
+def editor_required(view: Any) -> Any:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_editor(request.user):
+            raise PermissionDenied("Only editors may change the record.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+EDITABLE_MODELS: dict[str, Any] = {
+    "statement": Statement,
+    "status-change": StatusChange,
+    "source": Source,
+    "actor": Actor,
+    "arrangement": Arrangement,
+}
+RETRACTABLE = {"statement", "status-change"}
+
+
+@editor_required
+def editor_home(request: HttpRequest) -> HttpResponse:
+    """The needs-review queue (longest stale first) and the editor's own recent edits."""
+    queue = list(Arrangement.objects.current().stale().with_related().order_by("stale_after", "pk")[:200])
+    mine: list[Any] = []
+    for model, kind in (
+        (Statement, "statement"),
+        (StatusChange, "status-change"),
+        (Source, "source"),
+        (Actor, "actor"),
+    ):
+        for h in model.history.filter(history_user=request.user).order_by("-history_date")[:20]:
+            mine.append((h.history_date, kind, h))
+    mine.sort(key=lambda t: t[0], reverse=True)
+    return render(
+        request, "agreements/editor/home.html", {"queue": queue, "mine": mine[:30], "verify_form": VerifyForm()}
+    )
+
+
+def _actor_names() -> list[str]:
+    return list(Actor.objects.order_by("name").values_list("name", flat=True))
+
+
+@editor_required
+def editor_statement(request: HttpRequest) -> HttpResponse:
+    form = StatementForm(request.POST or None, initial={"sending_state": DEFAULT_SENDING_STATE})
+    if request.method == "POST" and form.is_valid():
+        statement = form.save(request.user)
+        if statement is not None:
+            countries = ", ".join(a.receiving_country.name for a in statement.arrangements.all()) or "policy"
+            messages.success(request, f"Statement by {statement.actor.name} logged ({countries}).")
+            return redirect("agreements:editor")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "agreements/editor/statement.html",
+        {"form": form, "actor_names": _actor_names(), "title": "Log a statement"},
+        status=status,
+    )
+
+
+@editor_required
+def editor_status_change(request: HttpRequest) -> HttpResponse:
+    form = StatusChangeForm(
+        request.POST or None,
+        initial={"sending_state": DEFAULT_SENDING_STATE, "receiving_country": request.GET.get("country")},
+    )
+    if request.method == "POST" and form.is_valid():
+        change = form.save(request.user)
+        if change is not None:
+            messages.success(request, f"{change.arrangement}: {change.get_status_display()} recorded.")
+            return redirect("agreements:editor")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "agreements/editor/form.html",
+        {"form": form, "title": "Log a status change", "source_lookup": True},
+        status=status,
+    )
+
+
+@editor_required
+@require_POST
+def editor_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    arrangement = get_object_or_404(Arrangement, pk=pk)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        services.verify_arrangement(arrangement=arrangement, user=request.user, note=form.cleaned_data["note"])
+        messages.success(request, f"{arrangement}: verified as still accurate.")
+        return redirect(request.POST.get("next") or "agreements:editor")
+    return render(request, "agreements/editor/form.html", {"form": form, "title": f"Verify {arrangement}"}, status=400)
+
+
+@editor_required
+def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    model = EDITABLE_MODELS.get(kind) or _not_found()
+    obj = get_object_or_404(model._base_manager, pk=pk)
+    form = correction_form(model)(request.POST or None, instance=model._base_manager.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "reason"}
+        try:
+            services.correct_record(obj=obj, changes=changes, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, f"Corrected: {obj}.")
+            return redirect("agreements:editor")
+    status = 400 if request.method == "POST" else 200
+    history = list(obj.history.select_related("history_user").order_by("-history_date")[:20])
+    return render(
+        request,
+        "agreements/editor/form.html",
+        {"form": form, "title": f"Correct {obj}", "history": history},
+        status=status,
+    )
+
+
+@editor_required
+def editor_retract(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    if kind not in RETRACTABLE:
+        raise Http404("Only statements and status changes are retracted.")
+    model = EDITABLE_MODELS[kind]
+    obj = get_object_or_404(model._base_manager, pk=pk)
+    form = RetractForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.retract_record(obj=obj, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error("reason", exc.message_dict.get("reason", exc.messages))
+        else:
+            messages.success(request, f"Retracted: {obj}.")
+            return redirect("agreements:editor")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "agreements/editor/form.html", {"form": form, "title": f"Retract {obj}"}, status=status)
+
+
+@editor_required
+def editor_source_lookup(request: HttpRequest) -> JsonResponse:
+    """Is this URL a source on record? (The statement form asks before it asks for publisher and title.)"""
+    url = request.GET.get("url", "")
+    try:
+        services.clean_http_url(url, field="url")
+    except ValidationError as exc:
+        return JsonResponse({"valid": False, "error": exc.message_dict["url"][0]})
+    source = Source.objects.filter(normalized_url=services.normalize_url(url)).first()
+    if source is None:
+        return JsonResponse({"valid": True, "exists": False})
+    return JsonResponse(
+        {
+            "valid": True,
+            "exists": True,
+            "publisher": source.publisher,
+            "title": source.title,
+            "published": source.published_display,
+            "kind": source.get_kind_display(),
+        }
+    )
+
+
+def _not_found() -> Any:
+    raise Http404("No such kind of record.")
+
+
+def changes(request: HttpRequest) -> HttpResponse:
+    """Every edit, newest first, with who made it and why: the public record of changes."""
+    entries: list[tuple[Any, str, Any]] = []
+    for model, kind in (
+        (StatusChange, "Status change"),
+        (Statement, "Statement"),
+        (Source, "Source"),
+        (Actor, "Actor"),
+        (Arrangement, "Arrangement"),
+    ):
+        for h in model.history.select_related("history_user").order_by("-history_date")[:CHANGES_SHOWN]:
+            entries.append((h.history_date, kind, h))
+    entries.sort(key=lambda t: t[0], reverse=True)
+    return render(request, "agreements/changes.html", {"entries": entries[:CHANGES_SHOWN]})
+
+
+CHANGES_SHOWN = 100

@@ -1,0 +1,284 @@
+"""Editor forms. They only parse and show errors; every save goes through agreements.services, and any
+ValidationError the services raise is shown next to the field it names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from . import services
+from .dates import DateFormatError, Precision, parse_partial_date
+from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
+from .reference import country_lookup
+
+TEXT = {"rows": 4, "maxlength": services.MAX_TEXT}
+# Where a service's field name differs from the form's.
+SERVICE_FIELDS = {"sources": "source_url", "receiving_country": "receiving_countries", "paraphrase": "paraphrase"}
+
+
+class PartialDateField(forms.CharField):
+    """YYYY-MM-DD, YYYY-MM or YYYY, cleaned to (first day of the period, precision)."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("help_text", "YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known.")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "2025-05-05", "inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> tuple[dt.date, str] | None:
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_partial_date(text)
+        except DateFormatError as exc:
+            raise ValidationError(f"{exc} (got {text[:30]!r}).") from None
+
+
+class CountryChoiceField(forms.CharField):
+    """A country by ISO code or English name."""
+
+    def clean(self, value: Any) -> Country | None:
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        country = country_lookup().get(text.casefold())
+        if country is None:
+            raise ValidationError(f"Unknown country {text[:100]!r}.")
+        return country
+
+
+def _countries() -> Any:
+    return Country.objects.order_by("name")
+
+
+class SourceFields(forms.Form):
+    """A source by URL: an existing one (same normalised URL) is reused; a new one needs its publisher."""
+
+    source_url = forms.CharField(
+        label="Source URL",
+        max_length=2000,
+        help_text="Paste the link. A source already on record is reused.",
+        widget=forms.URLInput(attrs={"autocomplete": "off", "placeholder": "https://"}),
+    )
+    source_publisher = forms.CharField(label="Publisher", max_length=200, required=False)
+    source_title = forms.CharField(label="Title", max_length=500, required=False)
+    source_date = PartialDateField(label="Published", required=False)
+    source_kind = forms.ChoiceField(label="Kind", choices=[("", "—"), *Source.Kind.choices], required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        url = data.get("source_url")
+        if url:
+            try:
+                services.clean_http_url(url, field="source_url")
+            except ValidationError as exc:
+                self.add_error("source_url", exc.message_dict["source_url"])
+                return data
+            exists = Source.objects.filter(normalized_url=services.normalize_url(url)).exists()
+            if not exists and not data.get("source_publisher"):
+                self.add_error("source_publisher", "A new source needs its publisher.")
+        return data
+
+    def source(self, user: Any, reason: str) -> Source:
+        data = self.cleaned_data
+        published, precision = data.get("source_date") or (None, Precision.DAY)
+        return services.get_or_create_source(
+            url=data["source_url"],
+            publisher=data.get("source_publisher", ""),
+            title=data.get("source_title", ""),
+            published=published,
+            published_precision=precision,
+            kind=data.get("source_kind", ""),
+            user=user,
+            reason=reason,
+        ).obj
+
+    def save_through_services(self, fn: Any) -> Any:
+        """Run `fn` in one transaction; a ValidationError from the services becomes errors on the form."""
+        try:
+            with transaction.atomic():
+                return fn()
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                field = SERVICE_FIELDS.get(name, name)
+                self.add_error(field if field in self.fields else None, messages)
+            return None
+
+
+class StatementForm(SourceFields):
+    receiving_countries = forms.ModelMultipleChoiceField(
+        _countries(),
+        required=False,
+        label="Receiving country or countries",
+        help_text="Type to filter. Leave empty for a general statement on the sending state's policy.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    sending_state = CountryChoiceField(label="Sending state", initial="US")
+    actor = forms.CharField(
+        label="Actor",
+        max_length=200,
+        help_text="Pick a known actor, or type a new name.",
+        widget=forms.TextInput(attrs={"list": "actor-names", "autocomplete": "off"}),
+    )
+    actor_role = forms.CharField(label="Role (new actor)", max_length=200, required=False)
+    actor_kind = forms.ChoiceField(label="Kind (new actor)", choices=[("", "—"), *Actor.Kind.choices], required=False)
+    actor_country = CountryChoiceField(label="Speaks for (new actor)", required=False)
+    stance = forms.ChoiceField(choices=[("", "—"), *Statement.Stance.choices])
+    date = PartialDateField(label="Date of the statement")
+    quote = forms.CharField(
+        required=False,
+        max_length=services.MAX_TEXT,
+        widget=forms.Textarea(attrs=TEXT),
+        help_text="Verbatim words only.",
+    )
+    paraphrase = forms.CharField(
+        required=False,
+        max_length=services.MAX_TEXT,
+        widget=forms.Textarea(attrs=TEXT),
+        help_text="A neutral paraphrase (needed when there is no quote).",
+    )
+    status = forms.ChoiceField(
+        label="This changes the status to", choices=[("", "— no change"), *Arrangement.Status.choices], required=False
+    )
+    reason = forms.CharField(max_length=100, required=False, help_text="Optional note for the history.")
+
+    field_order = [
+        "receiving_countries",
+        "sending_state",
+        "actor",
+        "actor_role",
+        "actor_kind",
+        "actor_country",
+        "stance",
+        "date",
+        "quote",
+        "paraphrase",
+        "source_url",
+        "source_publisher",
+        "source_title",
+        "source_date",
+        "source_kind",
+        "status",
+        "reason",
+    ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("quote") and not data.get("paraphrase") and "quote" not in self.errors:
+            self.add_error("quote", "A statement needs a quote or a paraphrase.")
+        if data.get("status") and not data.get("receiving_countries"):
+            self.add_error("status", "A status change needs a receiving country.")
+        return data
+
+    def save(self, user: Any) -> Statement | None:
+        data = self.cleaned_data
+        reason = data.get("reason") or "statement logged in the editor"
+
+        def write() -> Statement:
+            source = self.source(user, reason)
+            actor = services.get_or_create_actor(
+                name=data["actor"],
+                role=data.get("actor_role", ""),
+                kind=data.get("actor_kind", ""),
+                country=data.get("actor_country"),
+                user=user,
+                reason=reason,
+            ).obj
+            day, precision = data["date"]
+            return services.log_statement(
+                actor=actor,
+                sending_state=data["sending_state"],
+                receiving_countries=list(data["receiving_countries"]),
+                stance=data["stance"],
+                date=day,
+                precision=precision,
+                quote=data.get("quote", ""),
+                paraphrase=data.get("paraphrase", ""),
+                sources=[source],
+                status=data.get("status") or None,
+                user=user,
+                reason=reason,
+            )
+
+        return self.save_through_services(write)
+
+
+class StatusChangeForm(SourceFields):
+    sending_state = CountryChoiceField(label="Sending state", initial="US")
+    receiving_country = forms.ModelChoiceField(_countries(), label="Receiving country")
+    status = forms.ChoiceField(choices=[("", "—"), *Arrangement.Status.choices])
+    date = PartialDateField(label="Date of the change")
+    note = forms.CharField(required=False, max_length=services.MAX_TEXT, widget=forms.Textarea(attrs=TEXT))
+    people = forms.IntegerField(label="People transferred in this event", required=False, min_value=0)
+    reason = forms.CharField(max_length=100, required=False, help_text="Optional note for the history.")
+
+    field_order = [
+        "sending_state",
+        "receiving_country",
+        "status",
+        "date",
+        "note",
+        "people",
+        "source_url",
+        "source_publisher",
+        "source_title",
+        "source_date",
+        "source_kind",
+        "reason",
+    ]
+
+    def save(self, user: Any) -> StatusChange | None:
+        data = self.cleaned_data
+        reason = data.get("reason") or "status change recorded in the editor"
+
+        def write() -> StatusChange:
+            day, precision = data["date"]
+            return services.record_status_change(
+                sending_state=data["sending_state"],
+                receiving_country=data["receiving_country"],
+                status=data["status"],
+                date=day,
+                precision=precision,
+                note=data.get("note", ""),
+                people=data.get("people"),
+                sources=[self.source(user, reason)],
+                user=user,
+                reason=reason,
+            )
+
+        return self.save_through_services(write)
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(
+        max_length=services.MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What you checked: still accurate as of today.",
+    )
+
+
+class RetractForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why this record is withdrawn. It stays in the history.",
+    )
+
+
+def correction_form(model: Any) -> type[forms.ModelForm]:
+    """A form for correcting the editable fields of a record; a reason is required."""
+    fields = sorted(services.EDITABLE_FIELDS[model])
+
+    class CorrectionForm(forms.ModelForm):
+        reason = forms.CharField(max_length=100, help_text="Why this correction? Shown in the history.")
+
+        class Meta:
+            pass
+
+    CorrectionForm.Meta.model = model  # type: ignore[attr-defined]
+    CorrectionForm.Meta.fields = fields  # type: ignore[attr-defined]
+    return forms.modelform_factory(model, form=CorrectionForm, fields=fields)

@@ -1,0 +1,52 @@
+// Editor forms: after a source URL is pasted, say whether the source is on record (then its details are not asked
+// again) without leaving the page; filter the receiving-country list as the editor types.
+const form = document.querySelector("#statement-form, .editor-form");
+const urlInput = document.getElementById("id_source_url");
+const status = document.getElementById("source-status");
+const newSource = document.getElementById("new-source");
+const lookupUrl = form && (form.dataset.lookupUrl || "/editor/source-lookup/");
+let timer = null;
+
+async function lookUp() {
+  const url = urlInput.value.trim();
+  if (!url) {
+    status.textContent = "";
+    if (newSource) newSource.hidden = false;
+    return;
+  }
+  const response = await fetch(`${lookupUrl}?url=${encodeURIComponent(url)}`, { headers: { Accept: "application/json" } });
+  if (!response.ok) return;
+  const info = await response.json();
+  if (!info.valid) {
+    status.textContent = info.error;
+    if (newSource) newSource.hidden = false;
+  } else if (info.exists) {
+    status.textContent = `Source on record: ${info.publisher}${info.title ? ` — ${info.title}` : ""}${info.published ? ` (${info.published})` : ""}. It will be reused.`;
+    if (newSource) newSource.hidden = true;
+  } else {
+    status.textContent = "A new source: give its publisher (and title, date and kind if you have them).";
+    if (newSource) newSource.hidden = false;
+  }
+}
+
+if (urlInput && status) {
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(lookUp, 150);
+  };
+  urlInput.addEventListener("input", soon);
+  urlInput.addEventListener("paste", soon);
+  urlInput.addEventListener("change", lookUp);
+  if (urlInput.value) lookUp();
+}
+
+const filter = document.getElementById("country-filter");
+const countries = document.getElementById("id_receiving_countries");
+if (filter && countries) {
+  filter.addEventListener("input", () => {
+    const needle = filter.value.trim().toLowerCase();
+    for (const option of countries.options) {
+      option.hidden = Boolean(needle) && !option.textContent.toLowerCase().includes(needle) && !option.selected;
+    }
+  });
+}
