@@ -223,7 +223,7 @@ def _source_json(source: Any) -> dict[str, Any]:
         "archive_url": source.archive_url,
         "published": format_partial_date(source.published, source.published_precision) or None,
         "published_display": source.published_display,
-        "dead": bool(source.last_http_status and source.last_http_status >= 400),
+        "dead": source.link_dead,
     }
 
 

@@ -178,11 +178,11 @@ class SourceFilter(filters.FilterSet):
 
     def filter_link(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == LinkHealth.OK:
-            return queryset.filter(last_http_status__lt=400)
+            return queryset.filter(last_http_status__lt=400, last_check_error="")
         if value == LinkHealth.DEAD:
-            return queryset.filter(last_http_status__gte=400)
+            return queryset.filter(Q(last_http_status__gte=400) | ~Q(last_check_error=""))
         if value == LinkHealth.UNCHECKED:
-            return queryset.filter(last_http_status__isnull=True)
+            return queryset.filter(last_checked_at__isnull=True)
         return queryset
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

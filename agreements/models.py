@@ -84,6 +84,7 @@ class Source(models.Model):
     archive_url = models.URLField(max_length=2000, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_check_error = models.CharField(max_length=100, blank=True, help_text="Why the last check got no answer.")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -107,6 +108,17 @@ class Source(models.Model):
     @property
     def published_display(self) -> str:
         return humanize_partial_date(self.published, self.published_precision)
+
+    @property
+    def link_dead(self) -> bool:
+        """The last check found the link broken: an HTTP error, or no answer at all."""
+        return bool((self.last_http_status and self.last_http_status >= 400) or self.last_check_error)
+
+    @property
+    def link_problem(self) -> str:
+        if self.last_check_error:
+            return self.last_check_error
+        return f"HTTP {self.last_http_status}" if self.link_dead else ""
 
 
 class Actor(models.Model):
@@ -201,6 +213,9 @@ class Arrangement(models.Model):
     )
     stale_since = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="Set by the flag_stale job when it went stale."
+    )
+    stale_flag_run = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="The flag_stale run that flagged it (for its digest)."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -400,3 +415,26 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.arrangement} verified {self.verified_at:%Y-%m-%d}"
+
+
+class StaleDigest(models.Model):
+    """The editors' digest of one flag_stale run: written in the same transaction as the flags (an outbox), sent
+    once. Each newly stale arrangement is in exactly one digest."""
+
+    run = models.UUIDField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    arrangements = models.PositiveIntegerField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.TextField(blank=True, help_text="Who it was sent to.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # send_digests: digests not sent yet.
+            models.Index(fields=["created_at"], name="agreements_digest_unsent_idx", condition=Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -21,7 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -194,7 +194,8 @@ def data_version() -> str:
         return ""
 
 
-def _changed() -> None:
+def data_changed() -> None:
+    """After this transaction commits, every cached read is stale."""
     transaction.on_commit(bump_data_version)
 
 
@@ -267,7 +268,7 @@ def get_or_create_source(
     )
     _track(source, user, reason or "new source")
     source.save()
-    _changed()
+    data_changed()
     return Found(source, True)
 
 
@@ -314,7 +315,7 @@ def get_or_create_actor(
     )
     _track(actor, user, reason or "new actor")
     actor.save()
-    _changed()
+    data_changed()
     return Found(actor, True)
 
 
@@ -390,7 +391,7 @@ def record_status_change(
     change.save()
     change.sources.add(*sources)
     refresh_arrangements([arrangement.pk])
-    _changed()
+    data_changed()
     return change
 
 
@@ -479,7 +480,7 @@ def log_statement(
             reason=reason or "status change recorded with a statement",
         )
     refresh_arrangements([a.pk for a in arrangements])
-    _changed()
+    data_changed()
     return statement
 
 
@@ -499,7 +500,7 @@ def add_sources(
             else list(record.arrangements.values_list("pk", flat=True))
         )
         refresh_arrangements(arrangement_ids)
-        _changed()
+        data_changed()
     return len(new)
 
 
@@ -514,7 +515,7 @@ def verify_arrangement(*, arrangement: Arrangement, user: User, note: str = "") 
         note=note,
     )
     refresh_arrangements([arrangement.pk])
-    _changed()
+    data_changed()
     return verification
 
 
@@ -545,7 +546,7 @@ def retract_record(*, obj: StatusChange | Statement, user: User, reason: str) ->
         else:
             arrangement_ids |= set(record.arrangements.values_list("pk", flat=True))
     refresh_arrangements(arrangement_ids)
-    _changed()
+    data_changed()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -861,7 +862,7 @@ def record_events(*, events: Sequence[Event], user: User = None, reason: str = "
     )
     touched = {arrangements[(e.sending_state.pk, c.pk)].pk for e in events for c in e.receiving}
     refresh_arrangements(touched)
-    _changed()
+    data_changed()
     return result
 
 
@@ -971,29 +972,6 @@ def _refresh_now(ids: list[int]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Staleness
-
-
-def flag_stale(*, now: dt.datetime | None = None) -> int:
-    """Flag the arrangements whose deadline has passed and clear flags that no longer hold; set-based, idempotent.
-
-    Rows are claimed with a conditional update (stale_since still empty), so two runs at once never flag one
-    arrangement twice. Returns how many were newly flagged.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        Arrangement.objects.filter(stale_since__isnull=False).exclude(stale_after__lte=now).update(stale_since=None)
-        flagged = (
-            Arrangement.objects.filter(pk__in=Subquery(Arrangement.objects.due_for_flagging(now).values("pk")))
-            .filter(stale_since__isnull=True)
-            .update(stale_since=F("stale_after"))
-        )
-    if flagged:
-        _changed()
-    return flagged
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Corrections
 
 EDITABLE_FIELDS = {
@@ -1050,5 +1028,5 @@ def correct_record(*, obj: Any, changes: dict[str, Any], user: User, reason: str
         refresh_arrangements(Arrangement.objects.filter(statements__actor=obj).values_list("pk", flat=True))
     elif isinstance(obj, Source):  # a publisher's name decides the count of independent publishers
         refresh_arrangements(Arrangement.objects.filter(status_changes__sources=obj).values_list("pk", flat=True))
-    _changed()
+    data_changed()
     return obj

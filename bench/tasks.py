@@ -144,13 +144,14 @@ def flag_stale() -> dict:
 
     from django.utils import timezone
 
-    from agreements import services
-    from agreements.models import Arrangement, Country
+    from agreements import staleness
+    from agreements.models import Arrangement, Country, StaleDigest
 
     codes = list(Country.objects.order_by("iso2").values_list("iso2", flat=True))
     past = timezone.now() - dt.timedelta(days=1)
 
     def run(limit: int) -> tuple[int, float, int]:
+        StaleDigest.objects.all().delete()
         Arrangement.objects.all().delete()
         pairs = [(s, r) for s in codes for r in codes if s != r][:limit]
         Arrangement.objects.bulk_create(
@@ -162,7 +163,7 @@ def flag_stale() -> dict:
         )
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as ctx:
-            flagged = services.flag_stale()
+            flagged = staleness.flag_stale()
         return flagged, time.perf_counter() - started, len(ctx.captured_queries)
 
     small = run(100)

@@ -42,7 +42,7 @@ def _reachable(url: str, default_port: int) -> bool:
 
 
 @pytest.fixture
-def postgres(db):
+def postgres():
     """The test database is PostgreSQL (DATABASE_URL=postgres://…)."""
     if connection.vendor != "postgresql":
         missing("postgres", "PostgreSQL not in use: DATABASE_URL is not set to a postgres:// URL")
@@ -76,6 +76,14 @@ def transactional_db(transactional_db):
 
     load_countries()
     return transactional_db
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """A transactional test gets its countries back even when it reaches the database only through its marker."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        request.getfixturevalue("transactional_db")
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements import services
+from agreements import services, staleness
 from agreements.models import Arrangement
 
 from .factories import ActorFactory, SourceFactory, change, statement
@@ -122,8 +122,8 @@ def test_stale_as_of_a_past_day():
 def test_flag_stale_flags_once_and_clears_when_confirmed():
     c = change("AO", "reported", dt.date(2025, 1, 1))
     with time_machine.travel(dt.datetime(2025, 2, 15, tzinfo=dt.UTC), tick=False):
-        assert services.flag_stale() == 1
-        assert services.flag_stale() == 0  # idempotent
+        assert staleness.flag_stale() == 1
+        assert staleness.flag_stale() == 0  # idempotent
         arrangement = Arrangement.objects.get()
         assert arrangement.stale_since == dt.datetime(2025, 1, 31, tzinfo=dt.UTC)
         services.verify_arrangement(arrangement=arrangement, user=None, note="Synthetic check")

@@ -185,13 +185,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Redis redelivers a task whose worker died (acks_late) after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int] = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+if os.environ.get("CELERY_RESTORE_INTERVAL"):  # how often a worker looks for such tasks (the drills shorten it)
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "unacked_restore_interval": env_int("CELERY_RESTORE_INTERVAL", 60),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_BEAT_SCHEDULE = {
-    "flag-stale": {
-        "task": "agreements.tasks.flag_stale",
-        "schedule": crontab(minute="*/15"),
-        "options": {"time_limit": 300},
-    },
+    "flag-stale": {"task": "agreements.tasks.flag_stale", "schedule": crontab(minute="*/15")},
+    "send-digests": {"task": "agreements.tasks.send_digests", "schedule": crontab(minute=7)},
+    "check-sources": {"task": "agreements.tasks.check_sources", "schedule": crontab(hour=3, minute=30)},
 }
+# Link checks of sources: per-request timeout (seconds), parallel requests; private addresses are never probed
+# unless allowed (the test suite allows loopback for its local HTTP server).
+LINK_CHECK_TIMEOUT = float(env_int("LINK_CHECK_TIMEOUT", 10))
+LINK_CHECK_CONCURRENCY = env_int("LINK_CHECK_CONCURRENCY", 8)
+LINK_CHECK_ALLOW_PRIVATE = env_bool("LINK_CHECK_ALLOW_PRIVATE", False)
+LINK_CHECK_EVERY_DAYS = env_int("LINK_CHECK_EVERY_DAYS", 7)
+# Drill knob (never set in production): flag_stale holds its transaction open this long before committing.
+FLAG_STALE_PAUSE_SECONDS = float(env_int("FLAG_STALE_PAUSE_SECONDS", 0))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

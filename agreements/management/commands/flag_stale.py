@@ -1,15 +1,16 @@
-"""python manage.py flag_stale: flag arrangements that have gone stale (the same service as the Celery task)."""
+"""python manage.py flag_stale: flag arrangements that have gone stale and send the digest (as the Celery job)."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from agreements.services import flag_stale
+from agreements import staleness
 
 
 class Command(BaseCommand):
-    help = "Flag arrangements whose staleness deadline has passed and clear flags that no longer hold."
+    help = "Flag arrangements whose staleness deadline has passed, clear flags that no longer hold, send the digest."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        flagged = flag_stale()
-        self.stdout.write(f"{flagged} arrangement(s) newly flagged as stale.")
+        flagged = staleness.flag_stale()
+        sent = staleness.send_digests()
+        self.stdout.write(f"{flagged} arrangement(s) newly flagged as stale; {sent} digest(s) sent.")

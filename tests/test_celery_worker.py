@@ -1,0 +1,210 @@
+"""The real Celery worker on the real Redis broker and PostgreSQL: flag_stale and check_sources run by a worker
+process; two flag_stale runs at once; and a worker killed with SIGKILL in the middle of flag_stale."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from agreements import staleness
+from agreements.models import Arrangement, Source, StaleDigest
+
+from .conftest import ROOT
+from .factories import bulk_arrangements
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _stale_everything() -> int:
+    past = timezone.now() - dt.timedelta(days=400)
+    Arrangement.objects.update(last_confirmed_at=past, stale_after=past, stale_since=None)
+    expected = Arrangement.objects.exclude(status__in=["ended", ""]).count()
+    assert expected >= 40  # the test means nothing on an empty table
+    return expected
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Worker:
+    """A celery worker process of this project, on the test database and the real broker."""
+
+    def __init__(self, tmp_path: Path, name: str, **env: str):
+        self.log = tmp_path / f"{name}.log"
+        environment = (
+            os.environ
+            | {
+                "DATABASE_URL": _database_url(),
+                "TRACKER_TESTING": "1",
+                "CELERY_VISIBILITY_TIMEOUT": "3",
+                "CELERY_RESTORE_INTERVAL": "1",
+                "LINK_CHECK_ALLOW_PRIVATE": "1",
+                "LINK_CHECK_TIMEOUT": "1",
+            }
+            | env
+        )
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tracker",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"{name}@%h",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_for("ready.")
+
+    def text(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def wait_for(self, needle: str, timeout: float = 30) -> None:
+        deadline = time.time() + timeout
+        while needle not in self.text():
+            if time.time() > deadline or self.process.poll() is not None:
+                raise AssertionError(f"worker never logged {needle!r}:\n{self.text()[-3000:]}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _until(condition, timeout: float = 60, message: str = "") -> None:
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise AssertionError(message or "condition never held")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def broker(postgres, redis_url):
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()  # this database is the test suite's own
+    return redis_url
+
+
+@pytest.fixture
+def workers(tmp_path, broker):
+    started: list[Worker] = []
+
+    def start(name: str, **env: str) -> Worker:
+        worker = Worker(tmp_path, name, **env)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def test_a_worker_runs_flag_stale_and_check_sources(workers):
+    from agreements import tasks
+
+    bulk_arrangements(50)
+    expected = _stale_everything()
+    source = Source.objects.create(
+        url="http://127.0.0.1:9/nothing-listens-here",
+        normalized_url="https://127.0.0.1:9/nothing-listens-here",
+        publisher="Publisher 1",
+    )
+    workers("worker-a")
+    tasks.flag_stale.delay()
+    tasks.check_sources.delay([source.pk])
+    _until(lambda: Arrangement.objects.filter(stale_since__isnull=False).count() == expected, 30, "flags")
+    _until(lambda: Source.objects.get(pk=source.pk).last_checked_at is not None, 30, "link check")
+    source.refresh_from_db()
+    assert source.last_check_error.startswith("no answer") and source.link_dead
+    digest = StaleDigest.objects.get()
+    assert digest.arrangements == expected and digest.sent_at is not None
+
+
+def test_two_flag_stale_runs_at_once_flag_and_notify_each_entry_once(postgres, settings):
+    bulk_arrangements(300)
+    expected = _stale_everything()
+    settings.FLAG_STALE_PAUSE_SECONDS = 0.5  # both transactions open at the same time
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(staleness.flag_stale())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(results) == expected
+    assert Arrangement.objects.filter(stale_since__isnull=False).count() == expected
+    digests = list(StaleDigest.objects.all())
+    assert sum(d.arrangements for d in digests) == expected
+    listed = [line for d in digests for line in d.body.splitlines() if line.startswith("- ")]
+    assert len(listed) == len(set(listed)) == expected
+
+
+def test_a_worker_killed_in_the_middle_of_flag_stale_leaves_nothing_half_done(workers):
+    from agreements import tasks
+
+    bulk_arrangements(120)
+    expected = _stale_everything()
+    # Its own redelivery check is slow, so the task is not handed back to the queue while it is still working.
+    first = workers("doomed", FLAG_STALE_PAUSE_SECONDS="60", CELERY_VISIBILITY_TIMEOUT="120")
+    tasks.flag_stale.delay()
+    first.wait_for("agreements.tasks.flag_stale")
+    time.sleep(1.5)  # inside the transaction, flags written but not committed
+    first.kill()
+    time.sleep(0.5)
+    assert Arrangement.objects.filter(stale_since__isnull=False).count() == 0
+    assert StaleDigest.objects.count() == 0
+    second = workers("rescuer")
+    _until(
+        lambda: Arrangement.objects.filter(stale_since__isnull=False).count() == expected,
+        90,
+        f"the redelivered task never completed:\n{second.text()[-2000:]}",
+    )
+    _until(
+        lambda: StaleDigest.objects.filter(sent_at__isnull=False).count() == 1,
+        30,
+        f"digest not sent: {list(StaleDigest.objects.values_list('arrangements', 'sent_at'))} "
+        f"{set(Arrangement.objects.values_list('stale_flag_run', flat=True))} {second.text()[-1500:]}",
+    )
+    digest = StaleDigest.objects.get()
+    assert digest.arrangements == expected
+    time.sleep(2)
+    assert StaleDigest.objects.count() == 1  # not duplicated
