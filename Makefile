@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default: SQLite file, local-memory cache, eager Celery. DEBUG only for `make run`.
 RUN_ENV := DEBUG=1
 
-.PHONY: help install run serve migrate demo test test-fast lint typecheck check bench drills editor boundaries countries clean
+.PHONY: help install run serve migrate demo test lint bench drills editor backup restore boundaries countries clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT)"
@@ -16,6 +16,8 @@ help:
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - benchmarks (PostgreSQL + Redis)"
 	@echo "make editor - create a local editor account with a generated password"
+	@echo "make drills - reliability drills (PostgreSQL + Redis)"
+	@echo "make backup / make restore FILE=… - back up or restore the database"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=..." % sys.version.split()[0])'
@@ -53,6 +55,13 @@ bench: $(STAMP)
 
 drills: $(STAMP)
 	$(BIN)/python drills/run.py
+
+backup: $(STAMP)
+	$(RUN_ENV) $(BIN)/python scripts/backup.py backup $(FILE)
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || (echo "usage: make restore FILE=var/backups/…" && exit 2)
+	$(RUN_ENV) $(BIN)/python scripts/backup.py restore $(FILE)
 
 boundaries: $(STAMP)
 	$(BIN)/python scripts/build_boundaries.py

@@ -33,6 +33,8 @@ DEFAULT_SENDING_STATE = "US"
 NO_REPORTS = "No reports"
 MAP_CACHE_SECONDS = 300  # bounds how long a deadline passing unnoticed can go unseen; writes invalidate at once
 PANEL_STATEMENTS = 5
+LOCAL_ENTRIES = 256
+_LOCAL: dict[str, tuple[str, bytes]] = {}  # per process, keyed by data version: never stale
 
 
 class ArrangementSerializer(serializers.ModelSerializer):
@@ -140,8 +142,8 @@ def cached_json(request: Any, key: str, build: Callable[[], Any]) -> HttpRespons
     """A JSON response cached per data version, with an ETag; If-None-Match → 304 without touching the database."""
     version = services.data_version()
     full_key = f"json:{version}:{key}"
-    hit = None
-    if version:
+    hit = _LOCAL.get(full_key)
+    if hit is None and version:
         try:
             hit = cache.get(full_key)
         except Exception:  # the cache is down: serve from the database
@@ -153,6 +155,11 @@ def cached_json(request: Any, key: str, build: Callable[[], Any]) -> HttpRespons
         if version:
             with contextlib.suppress(Exception):
                 cache.set(full_key, hit, MAP_CACHE_SECONDS)
+    if version:
+        # This process keeps the body too: a hit then costs one small cache read (the version), not the body.
+        if len(_LOCAL) >= LOCAL_ENTRIES:
+            _LOCAL.clear()
+        _LOCAL[full_key] = hit
     etag, body = hit
     response: HttpResponse
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:

@@ -20,6 +20,16 @@ from .services import data_version
 
 PAGE_SECONDS = 300  # also bounds how late a "not verified since" deadline passing shows on a cached page
 KEPT_HEADERS = ("content-type", "content-disposition", "etag", "cache-control", "vary", "allow")
+LOCAL_ENTRIES = 512
+# This process keeps recent entries too (keys carry the data version, so they are never stale): a hit then costs
+# one small cache read, the version, instead of the whole page.
+_LOCAL: dict[str, Any] = {}
+
+
+def _remember(key: str, entry: Any) -> None:
+    if len(_LOCAL) >= LOCAL_ENTRIES:
+        _LOCAL.clear()
+    _LOCAL[key] = entry
 
 
 def _anonymous(request: HttpRequest) -> bool:
@@ -46,10 +56,14 @@ def cached_response(view: Callable[..., Any]) -> Callable[..., Any]:
         if not version:
             return view(request, *args, **kwargs)
         key = _key(version, request)
-        try:
-            hit = cache.get(key)
-        except Exception:
-            hit = None
+        hit = _LOCAL.get(key)
+        if hit is None:
+            try:
+                hit = cache.get(key)
+            except Exception:
+                hit = None
+            if hit is not None:
+                _remember(key, hit)
         if hit is not None:
             status, headers, content = hit
             response = HttpResponse(content, status=status)
@@ -62,8 +76,10 @@ def cached_response(view: Callable[..., Any]) -> Callable[..., Any]:
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
         headers = [(k, v) for k, v in response.items() if k.lower() in KEPT_HEADERS]
+        entry = (response.status_code, headers, response.content)
         with contextlib.suppress(Exception):
-            cache.set(key, (response.status_code, headers, response.content), PAGE_SECONDS)
+            cache.set(key, entry, PAGE_SECONDS)
+        _remember(key, entry)
         return response
 
     return wrapped

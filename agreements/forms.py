@@ -275,6 +275,8 @@ def correction_form(model: Any) -> type[forms.ModelForm]:
 
     class CorrectionForm(forms.ModelForm):
         reason = forms.CharField(max_length=100, help_text="Why this correction? Shown in the history.")
+        # The record as the editor saw it: a correction of a record changed since then is refused (no lost update).
+        version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
         class Meta:
             pass

@@ -438,3 +438,18 @@ class StaleDigest(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class PendingTask(models.Model):
+    """A task that could not be queued because the broker was down; flushed to the broker once it is back."""
+
+    name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name}{tuple(self.args)}"

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -322,16 +322,23 @@ def get_or_create_actor(
 def get_or_create_arrangement(
     *, sending_state: Country | str, receiving_country: Country | str, user: User = None, reason: str = ""
 ) -> Found:
+    """The arrangement of this pair, locked for the rest of the transaction (writers of one arrangement queue up, so
+    each one's refresh of the derived state sees every change committed before it), or a new one."""
     sending = resolve_country(sending_state, field="sending_state")
     receiving = resolve_country(receiving_country, field="receiving_country")
     if sending.pk == receiving.pk:
         raise ValidationError({"receiving_country": "The receiving country must differ from the sending state."})
-    existing = Arrangement.objects.filter(sending_state=sending, receiving_country=receiving).first()
+    pair = {"sending_state": sending, "receiving_country": receiving}
+    existing = Arrangement.objects.select_for_update().filter(**pair).first()
     if existing is not None:
         return Found(existing, False)
-    arrangement = Arrangement(sending_state=sending, receiving_country=receiving)
+    arrangement = Arrangement(**pair)
     _track(arrangement, user, reason or "new arrangement")
-    arrangement.save()
+    try:
+        with transaction.atomic():  # a savepoint: another writer may create the same pair at the same moment
+            arrangement.save()
+    except IntegrityError:
+        return Found(Arrangement.objects.select_for_update().get(**pair), False)
     return Found(arrangement, True)
 
 
@@ -508,6 +515,7 @@ def add_sources(
 def verify_arrangement(*, arrangement: Arrangement, user: User, note: str = "") -> Verification:
     """An editor's "still accurate": recorded, and the staleness deadline starts again from now."""
     note = _check_text(note, field="note")
+    Arrangement.objects.select_for_update().filter(pk=arrangement.pk).exists()
     verification = Verification.objects.create(
         arrangement=arrangement,
         verified_by=user if user is not None and getattr(user, "is_authenticated", False) else None,  # type: ignore[misc]
@@ -692,9 +700,10 @@ def _bulk_arrangements(events: Sequence[Event], user: User, reason: str) -> dict
             raise ValidationError({"receiving_country": "The receiving country must differ from the sending state."})
     found = {
         (a.sending_state_id, a.receiving_country_id): a
-        for a in Arrangement.objects.filter(
+        for a in Arrangement.objects.select_for_update().filter(
             sending_state_id__in={p[0] for p in pairs}, receiving_country_id__in={p[1] for p in pairs}
         )
+        if (a.sending_state_id, a.receiving_country_id) in pairs
     }
     new = [Arrangement(sending_state_id=s, receiving_country_id=r) for s, r in sorted(pairs) if (s, r) not in found]
     for a in bulk_create_with_history(
@@ -983,12 +992,30 @@ EDITABLE_FIELDS = {
 }
 
 
+def record_version(obj: Any) -> int:
+    """A token for "the record as the editor saw it": the id of its latest history entry."""
+    latest = obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    return int(latest or 0)
+
+
 @transaction.atomic
-def correct_record(*, obj: Any, changes: dict[str, Any], user: User, reason: str) -> Any:
-    """Edit fields of an existing record; every correction needs a reason and lands in its history."""
+def correct_record(
+    *, obj: Any, changes: dict[str, Any], user: User, reason: str, expected_version: int | None = None
+) -> Any:
+    """Edit fields of an existing record; every correction needs a reason and lands in its history.
+
+    With `expected_version` (from record_version() when the editor opened the record), a record changed by someone
+    else in the meantime is refused rather than overwritten: no lost update.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Every correction needs a reason."})
+    obj = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+    if expected_version is not None and record_version(obj) != expected_version:
+        raise ValidationError(
+            "This record was changed by someone else since you opened it. Reload it to see the change, then correct "
+            "it again if still needed."
+        )
     allowed = EDITABLE_FIELDS.get(type(obj), set())
     unknown = set(changes) - allowed
     if unknown:
@@ -1016,6 +1043,8 @@ def correct_record(*, obj: Any, changes: dict[str, Any], user: User, reason: str
         changes.get("quote", obj.quote) or changes.get("paraphrase", obj.paraphrase)
     ):
         raise ValidationError({"quote": "A statement needs a quote or a paraphrase."})
+    if isinstance(obj, StatusChange):  # its arrangement's derived state is rewritten below: queue up
+        Arrangement.objects.select_for_update().filter(pk=obj.arrangement_id).exists()
     for name, value in changes.items():
         setattr(obj, name, value)
     _track(obj, user, reason)

@@ -2,11 +2,41 @@
 redelivered after its worker died does the work once."""
 
 import datetime as dt
+import logging
+from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.conf import settings
+from django.db import transaction
 
 from . import staleness
+from .models import PendingTask
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(name: str, *args: Any) -> None:
+    """Queue a task after the current transaction commits; if the broker is down, keep it in the database (it is
+    queued by flush_pending_tasks once the broker is back), so no task is lost."""
+
+    def send() -> None:
+        try:
+            current_app.tasks[name].apply_async(args=tuple(args), retry=False)
+        except Exception as exc:  # broker unreachable
+            logger.warning("broker unavailable, keeping %s%s for later: %s", name, args, exc)
+            PendingTask.objects.create(name=name, args=list(args), error=str(exc)[:300])
+
+    transaction.on_commit(send)
+
+
+def flush_pending(limit: int = 500) -> int:
+    """Queue the tasks kept while the broker was down (each removed only once the broker has it)."""
+    sent = 0
+    for pending in PendingTask.objects.all()[:limit]:
+        current_app.tasks[pending.name].apply_async(args=tuple(pending.args), retry=False)
+        PendingTask.objects.filter(pk=pending.pk).delete()
+        sent += 1
+    return sent
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=280)
@@ -29,3 +59,9 @@ def check_sources(source_ids: list[int] | None = None) -> dict:
     if source_ids is not None:
         return staleness.check_sources(source_ids=source_ids)
     return staleness.check_sources(older_than=dt.timedelta(days=settings.LINK_CHECK_EVERY_DAYS))
+
+
+@shared_task(acks_late=True, time_limit=120)
+def flush_pending_tasks() -> int:
+    """Queue tasks that were kept in the database while the broker was down."""
+    return flush_pending()

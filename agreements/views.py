@@ -8,13 +8,17 @@ from functools import wraps
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -26,6 +30,7 @@ from .lists import PAGE_SIZE, SPECS
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
 
 DEFAULT_SENDING_STATE = "US"
+TIMELINE_EVENTS = 100  # the country page shows the latest; the lists hold them all
 
 
 class MapForm(forms.Form):
@@ -122,8 +127,8 @@ def countries(request: HttpRequest) -> HttpResponse:
     by_country = {a.receiving_country_id: a for a in Arrangement.objects.for_sending_state(sending).at(as_of)}
     rows = [(c, by_country.get(c.pk)) for c in Country.objects.order_by("name")]
     sort = request.GET.get("sort", "name")
-    key, reverse = COUNTRY_SORTS.get(sort.lstrip("-"), COUNTRY_SORTS["name"]), sort.startswith("-")
-    rows.sort(key=lambda row: key(*row), reverse=reverse)
+    key, descending = COUNTRY_SORTS.get(sort.lstrip("-"), COUNTRY_SORTS["name"]), sort.startswith("-")
+    rows.sort(key=lambda row: key(*row), reverse=descending)
     columns = [
         {"key": k, "label": label, "sort": ("-" + k if sort == k else k), "aria": _aria_sort(sort, k)}
         for k, label in COUNTRY_COLUMNS
@@ -175,17 +180,19 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
     country = get_object_or_404(Country, iso2=iso2.upper())
     arrangements = list(Arrangement.objects.touching(country).current().with_related().order_by("sending_state__name"))
     arrangement_ids = [a.pk for a in arrangements]
-    changes = list(StatusChange.objects.filter(arrangement__in=arrangement_ids).with_related().latest_first())
-    statements = list(
-        Statement.objects.filter(arrangements__in=arrangement_ids).distinct().with_related().latest_first()
-    )
+    change_qs = StatusChange.objects.filter(arrangement__in=arrangement_ids)
+    statement_qs = Statement.objects.filter(arrangements__in=arrangement_ids).distinct()
+    changes = list(change_qs.with_related().latest_first()[:TIMELINE_EVENTS])
+    statements = list(statement_qs.with_related().latest_first()[:TIMELINE_EVENTS])
     timeline = sorted(
         [("change", c.date, c.recorded_at, c) for c in changes]
         + [("statement", s.date, s.recorded_at, s) for s in statements],
         key=lambda t: (t[1], t[2]),
         reverse=True,
-    )
-    sources = {s.pk: s for record in changes + statements for s in record.sources.all()}
+    )[:TIMELINE_EVENTS]
+    totals = {"changes": change_qs.count(), "statements": statement_qs.count()}
+    shown = [item for _, _, _, item in timeline]
+    sources = {s.pk: s for record in shown for s in record.sources.all()}
     history = list(
         StatusChange.history.filter(arrangement_id__in=arrangement_ids)
         .select_related("history_user")
@@ -199,6 +206,8 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
             "receiving": [a for a in arrangements if a.receiving_country_id == country.pk],
             "sending": [a for a in arrangements if a.sending_state_id == country.pk],
             "timeline": timeline,
+            "totals": totals,
+            "more": totals["changes"] + totals["statements"] > len(timeline),
             "sources": sorted(sources.values(), key=lambda s: (s.published or date.min, s.pk), reverse=True),
             "history": history,
         },
@@ -414,11 +423,19 @@ def editor_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = EDITABLE_MODELS.get(kind) or _not_found()
     obj = get_object_or_404(model._base_manager, pk=pk)
-    form = correction_form(model)(request.POST or None, instance=model._base_manager.get(pk=pk))
+    form = correction_form(model)(
+        request.POST or None, instance=model._base_manager.get(pk=pk), initial={"version": services.record_version(obj)}
+    )
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "reason"}
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name not in ("reason", "version")}
         try:
-            services.correct_record(obj=obj, changes=changes, user=request.user, reason=form.cleaned_data["reason"])
+            services.correct_record(
+                obj=obj,
+                changes=changes,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
@@ -427,10 +444,11 @@ def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             return redirect("agreements:editor")
     status = 400 if request.method == "POST" else 200
     history = list(obj.history.select_related("history_user").order_by("-history_date")[:20])
+    check_url = reverse("agreements:editor-check-source", args=[obj.pk]) if kind == "source" else None
     return render(
         request,
         "agreements/editor/form.html",
-        {"form": form, "title": f"Correct {obj}", "history": history},
+        {"form": form, "title": f"Correct {obj}", "history": history, "check_url": check_url},
         status=status,
     )
 
@@ -452,6 +470,18 @@ def editor_retract(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             return redirect("agreements:editor")
     status = 400 if request.method == "POST" else 200
     return render(request, "agreements/editor/form.html", {"form": form, "title": f"Retract {obj}"}, status=status)
+
+
+@editor_required
+@require_POST
+def editor_check_source(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a link check of one source now (run by a worker; kept until the broker is back if it is down)."""
+    from .tasks import enqueue
+
+    source = get_object_or_404(Source, pk=pk)
+    enqueue("agreements.tasks.check_sources", [source.pk])
+    messages.success(request, f"Link check queued for {source.url}.")
+    return redirect("agreements:editor-correct", kind="source", pk=source.pk)
 
 
 @editor_required
@@ -498,3 +528,46 @@ def changes(request: HttpRequest) -> HttpResponse:
 
 
 CHANGES_SHOWN = 100
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, cache and broker. 200 "healthy", 200 "degraded" (serving without cache or broker),
+    503 "down" (no database)."""
+    checks = {"database": _check(_database_ok), "cache": _check(_cache_ok)}
+    if settings.REDIS_URL:
+        checks["broker"] = _check(_broker_ok)
+    if checks["database"] != "ok":
+        status, code = "down", 503
+    elif all(v == "ok" for v in checks.values()):
+        status, code = "healthy", 200
+    else:
+        status, code = "degraded", 200
+    response = JsonResponse({"status": status, **checks}, status=code)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _check(probe: Any) -> str:
+    try:
+        probe()
+    except Exception as exc:
+        return f"unavailable: {type(exc).__name__}"
+    return "ok"
+
+
+def _database_ok() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache_ok() -> None:
+    cache.set("healthz", "ok", 10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not keep a value")
+
+
+def _broker_ok() -> None:
+    from tracker.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=1)

@@ -26,7 +26,7 @@ class Sizes:
 
 def build(sizes: Sizes | None = None, *, seed: int = 42, log=print) -> dict[str, int]:
     """Insert the dataset into the (empty) configured database; returns the row counts."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from agreements import services
     from agreements.models import Actor, Arrangement, Country, Source, Statement, StatusChange
@@ -42,15 +42,17 @@ def build(sizes: Sizes | None = None, *, seed: int = 42, log=print) -> dict[str,
         return START + dt.timedelta(days=rng.randrange(DAYS))
 
     with transaction.atomic():
-        arrangements = Arrangement.objects.bulk_create(
+        existing = {(a.sending_state_id, a.receiving_country_id) for a in Arrangement.objects.all()}
+        Arrangement.objects.bulk_create(
             [
                 Arrangement(sending_state_id=s, receiving_country_id=r)
                 for s in SENDING_STATES
                 for r in countries
-                if r != s
+                if r != s and (s, r) not in existing
             ],
             batch_size=5000,
         )
+        arrangements = list(Arrangement.objects.filter(sending_state__in=SENDING_STATES).order_by("pk"))
         log(f"  {len(arrangements):,} arrangements")
         sources = Source.objects.bulk_create(
             [
@@ -133,6 +135,9 @@ def build(sizes: Sizes | None = None, *, seed: int = 42, log=print) -> dict[str,
             batch_size=10000,
         )
         log(f"  {len(statements):,} statements")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # planner statistics before the derived state is computed
         services.refresh_arrangements([a.pk for a in arrangements])
     return {
         "arrangements": len(arrangements),

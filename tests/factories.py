@@ -164,8 +164,18 @@ def bulk_arrangements(total: int, *, statements_per_arrangement: int = 1) -> lis
         ]
     )
     ids = [a.pk for a in arrangements]
+    _analyze()
     services.refresh_arrangements(ids)
     return ids
+
+
+def _analyze() -> None:
+    """Planner statistics after a bulk load, as autovacuum would gather them on a live PostgreSQL database."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def bulk_statements(total: int) -> None:

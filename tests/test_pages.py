@@ -74,3 +74,21 @@ def test_countries_table_as_of(client, seed):
     page = client.get("/countries/?as_of=2025-02-15&sort=-status").content.decode()
     costa_rica = page.split("Costa Rica</a>")[1].split("</tr>")[0]
     assert "No reports" in costa_rica
+
+
+def test_healthz_reports_each_part(client, db):
+    body = client.get("/healthz").json()
+    assert body["status"] == "healthy" and body["database"] == "ok" and body["cache"] == "ok"
+
+
+def test_request_bodies_over_the_limit_are_refused(client, db, settings, django_user_model):
+    from django.contrib.auth.models import Group
+
+    editor = django_user_model.objects.create_user("editor-big")
+    editor.groups.add(Group.objects.get(name="editors"))
+    client.force_login(editor)
+    big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
+    response = client.post("/api/v1/statements/", data='{"quote": "' + big + '"}', content_type="application/json")
+    assert response.status_code in (400, 413)
+    response = client.post("/editor/statement/", {"quote": big})
+    assert response.status_code in (400, 413)

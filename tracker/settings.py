@@ -67,6 +67,10 @@ else:
         raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is off (comma-separated host names).")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Request bodies and uploads over these sizes are refused (400) before they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -101,6 +105,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "agreements.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -196,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
     "flag-stale": {"task": "agreements.tasks.flag_stale", "schedule": crontab(minute="*/15")},
     "send-digests": {"task": "agreements.tasks.send_digests", "schedule": crontab(minute=7)},
     "check-sources": {"task": "agreements.tasks.check_sources", "schedule": crontab(hour=3, minute=30)},
+    "flush-pending-tasks": {
+        "task": "agreements.tasks.flush_pending_tasks",
+        "schedule": float(env_int("CELERY_FLUSH_PENDING_SECONDS", 60)),
+    },
 }
 # Link checks of sources: per-request timeout (seconds), parallel requests; private addresses are never probed
 # unless allowed (the test suite allows loopback for its local HTTP server).
