@@ -34,7 +34,7 @@ NO_REPORTS = "No reports"
 MAP_CACHE_SECONDS = 300  # bounds how long a deadline passing unnoticed can go unseen; writes invalidate at once
 PANEL_STATEMENTS = 5
 LOCAL_ENTRIES = 256
-_LOCAL: dict[str, tuple[str, bytes]] = {}  # per process, keyed by data version: never stale
+_LOCAL: dict[str, tuple[str, tuple[str, bytes]]] = {}  # per process: key → (data version, (etag, body))
 
 
 class ArrangementSerializer(serializers.ModelSerializer):
@@ -142,7 +142,8 @@ def cached_json(request: Any, key: str, build: Callable[[], Any]) -> HttpRespons
     """A JSON response cached per data version, with an ETag; If-None-Match → 304 without touching the database."""
     version = services.data_version()
     full_key = f"json:{version}:{key}"
-    hit = _LOCAL.get(full_key)
+    local = _LOCAL.get(key)
+    hit = local[1] if local is not None and local[0] == version else None
     if hit is None and version:
         try:
             hit = cache.get(full_key)
@@ -156,10 +157,11 @@ def cached_json(request: Any, key: str, build: Callable[[], Any]) -> HttpRespons
             with contextlib.suppress(Exception):
                 cache.set(full_key, hit, MAP_CACHE_SECONDS)
     if version:
-        # This process keeps the body too: a hit then costs one small cache read (the version), not the body.
-        if len(_LOCAL) >= LOCAL_ENTRIES:
+        # This process keeps the latest body of each key too, with its data version: a hit then costs one small
+        # cache read (the version), and memory is bounded by the number of keys, not of versions.
+        if len(_LOCAL) >= LOCAL_ENTRIES and key not in _LOCAL:
             _LOCAL.clear()
-        _LOCAL[full_key] = hit
+        _LOCAL[key] = (version, hit)
     etag, body = hit
     response: HttpResponse
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:

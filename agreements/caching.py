@@ -20,16 +20,22 @@ from .services import data_version
 
 PAGE_SECONDS = 300  # also bounds how late a "not verified since" deadline passing shows on a cached page
 KEPT_HEADERS = ("content-type", "content-disposition", "etag", "cache-control", "vary", "allow")
-LOCAL_ENTRIES = 512
-# This process keeps recent entries too (keys carry the data version, so they are never stale): a hit then costs
-# one small cache read, the version, instead of the whole page.
-_LOCAL: dict[str, Any] = {}
+LOCAL_ENTRIES = 256
+# This process keeps the latest entry of each page too, with the data version it was made for (so a hit costs one
+# small cache read, the version, instead of the whole page). A newer version replaces an entry, so memory stays
+# bounded by the number of distinct pages, however often the data changes.
+_LOCAL: dict[str, tuple[str, Any]] = {}
 
 
-def _remember(key: str, entry: Any) -> None:
-    if len(_LOCAL) >= LOCAL_ENTRIES:
+def _local_get(version: str, variant: str) -> Any:
+    hit = _LOCAL.get(variant)
+    return hit[1] if hit is not None and hit[0] == version else None
+
+
+def _remember(version: str, variant: str, entry: Any) -> None:
+    if len(_LOCAL) >= LOCAL_ENTRIES and variant not in _LOCAL:
         _LOCAL.clear()
-    _LOCAL[key] = entry
+    _LOCAL[variant] = (version, entry)
 
 
 def _anonymous(request: HttpRequest) -> bool:
@@ -38,11 +44,11 @@ def _anonymous(request: HttpRequest) -> bool:
     return not request.user.is_authenticated
 
 
-def _key(version: str, request: HttpRequest) -> str:
+def _variant(request: HttpRequest) -> str:
     variant = "|".join(
         (request.get_full_path(), request.headers.get("HX-Request", ""), request.headers.get("Accept", "")[:100])
     )
-    return f"page:{version}:{hashlib.blake2b(variant.encode(), digest_size=16).hexdigest()}"
+    return hashlib.blake2b(variant.encode(), digest_size=16).hexdigest()
 
 
 def cached_response(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,15 +61,16 @@ def cached_response(view: Callable[..., Any]) -> Callable[..., Any]:
         version = data_version()
         if not version:
             return view(request, *args, **kwargs)
-        key = _key(version, request)
-        hit = _LOCAL.get(key)
+        variant = _variant(request)
+        key = f"page:{version}:{variant}"
+        hit = _local_get(version, variant)
         if hit is None:
             try:
                 hit = cache.get(key)
             except Exception:
                 hit = None
             if hit is not None:
-                _remember(key, hit)
+                _remember(version, variant, hit)
         if hit is not None:
             status, headers, content = hit
             response = HttpResponse(content, status=status)
@@ -79,7 +86,7 @@ def cached_response(view: Callable[..., Any]) -> Callable[..., Any]:
         entry = (response.status_code, headers, response.content)
         with contextlib.suppress(Exception):
             cache.set(key, entry, PAGE_SECONDS)
-        _remember(key, entry)
+        _remember(version, variant, entry)
         return response
 
     return wrapped
