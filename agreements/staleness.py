@@ -88,9 +88,13 @@ def _write_digest(run: uuid.UUID, flagged: int) -> None:
         .values_list("sending_state__name", "receiving_country__name", "status", "stale_since", "last_confirmed_at")
     )
     labels = dict(Arrangement.Status.choices)
+
+    def day(value: dt.datetime | None) -> str:
+        return f"{value:%d %b %Y}" if value else "never"
+
     lines = [
-        f"- {sending} → {receiving}: {labels.get(status, status)}, stale since {since:%d %b %Y}"
-        f" (last confirmed {confirmed:%d %b %Y})"
+        f"- {sending} → {receiving}: {labels.get(status, status)}, stale since {day(since)}"
+        f" (last confirmed {day(confirmed)})"
         for sending, receiving, status, since, confirmed in rows[:DIGEST_LISTED]
     ]
     if flagged > DIGEST_LISTED:

@@ -156,7 +156,13 @@ def flag_stale() -> dict:
         pairs = [(s, r) for s in codes for r in codes if s != r][:limit]
         Arrangement.objects.bulk_create(
             [
-                Arrangement(sending_state_id=s, receiving_country_id=r, status="reported", stale_after=past)
+                Arrangement(
+                    sending_state_id=s,
+                    receiving_country_id=r,
+                    status="reported",
+                    stale_after=past,
+                    last_confirmed_at=past - dt.timedelta(days=30),
+                )
                 for s, r in pairs
             ],
             batch_size=10000,

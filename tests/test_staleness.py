@@ -122,3 +122,36 @@ def test_flag_stale_uses_the_same_queries_at_100_and_2000_arrangements():
     large = run(2000)
     assert small[0] < 100 < 1000 < large[0]
     assert small[1] == large[1]
+
+
+def test_flag_stale_at_every_possible_arrangement_uses_the_same_queries_as_at_100(postgres, db):
+    """At the largest size there can be: one arrangement per ordered pair of countries (250 x 249 = 62,250; the
+    one-per-pair constraint makes 100,000 impossible)."""
+    from agreements.models import Country
+
+    codes = list(Country.objects.values_list("iso2", flat=True))
+    past = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+
+    def run(limit):
+        Arrangement.objects.all().delete()
+        pairs = [(s, r) for s in codes for r in codes if s != r][:limit]
+        Arrangement.objects.bulk_create(
+            [
+                Arrangement(
+                    sending_state_id=s,
+                    receiving_country_id=r,
+                    status="reported",
+                    stale_after=past,
+                    last_confirmed_at=past - dt.timedelta(days=30),
+                )
+                for s, r in pairs
+            ],
+            batch_size=10_000,
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            flagged = staleness.flag_stale()
+        return flagged, len(ctx.captured_queries)
+
+    small, large = run(100), run(10**9)
+    assert (small[0], large[0]) == (100, 62_250)
+    assert small[1] == large[1]
