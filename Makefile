@@ -33,6 +33,7 @@ migrate: $(STAMP)
 
 demo: migrate
 	$(RUN_ENV) $(BIN)/python manage.py import_records fixtures/seed-records.csv
+	$(RUN_ENV) $(BIN)/python manage.py refresh_derived
 	$(RUN_ENV) $(BIN)/python manage.py flag_stale
 
 run: demo

@@ -13,6 +13,18 @@ from django.http import HttpRequest, HttpResponse
 logger = logging.getLogger(__name__)
 
 
+def _database_answers() -> bool:
+    connection = connections["default"]
+    try:
+        connection.close_if_unusable_or_obsolete()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except (OperationalError, InterfaceError):
+        connection.close()
+        return False
+    return True
+
+
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -21,11 +33,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
-        if not isinstance(exception, (OperationalError, InterfaceError)):
-            return None
+        if not isinstance(exception, (OperationalError, InterfaceError)) or _database_answers():
+            return None  # not an outage (a schema or query error, say): a real 500, reported as such
         logger.warning("database unavailable: %s", exception)
-        for connection in connections.all():
-            connection.close_if_unusable_or_obsolete()
         response = HttpResponse(
             "The database is unavailable for a moment; please try again shortly.\n",
             status=503,

@@ -251,7 +251,7 @@ class StatementQuerySet(models.QuerySet):
 
     def with_related(self) -> StatementQuerySet:
         return self.select_related("actor", "actor__country", "sending_state").prefetch_related(
-            "sources", "arrangements__receiving_country"
+            "sources", "arrangements__receiving_country", "status_changes"
         )
 
 

@@ -184,8 +184,10 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
     statement_qs = Statement.objects.filter(arrangements__in=arrangement_ids).distinct()
     changes = list(change_qs.with_related().latest_first()[:TIMELINE_EVENTS])
     statements = list(statement_qs.with_related().latest_first()[:TIMELINE_EVENTS])
+    shown_statements = {s.pk for s in statements}
     timeline = sorted(
-        [("change", c.date, c.recorded_at, c) for c in changes]
+        # A change recorded with a statement is shown with that statement, not twice.
+        [("change", c.date, c.recorded_at, c) for c in changes if c.statement_id not in shown_statements]
         + [("statement", s.date, s.recorded_at, s) for s in statements],
         key=lambda t: (t[1], t[2]),
         reverse=True,
