@@ -72,6 +72,7 @@ def prepare_database() -> None:
 
     redis.Redis.from_url(REDIS).flushdb()
     manage("migrate", "--noinput", "-v0")
+    manage("collectstatic", "--noinput", "-v0")  # gunicorn serves the hashed, compressed files (WhiteNoise)
     manage("import_records", "fixtures/seed-records.csv")
     subprocess.run(
         [
