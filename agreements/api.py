@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
@@ -509,93 +509,94 @@ class SpecList(generics.ListAPIView):
         return qs
 
 
-class StatementList(generics.ListCreateAPIView, SpecList):
+class ServiceCreate(generics.ListCreateAPIView, SpecList):
+    """A list whose POST (editors only) validates its input serializer and writes through a service, in one
+    transaction; a service's ValidationError becomes a 400 naming the field."""
+
+    input_class: Any = None
+    default_reason = ""
+
+    def get_serializer_class(self) -> Any:
+        return self.input_class if self.request.method == "POST" else self.serializer_class
+
+    def write(self, data: dict[str, Any], source: Source, date: Any, precision: str, reason: str) -> Any:
+        raise NotImplementedError
+
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.input_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reason = data["reason"] or self.default_reason
+        date, precision = _partial_date(data["date"], "date")
+        try:
+            with transaction.atomic():
+                record = self.write(data, _source_from(data["source"], request.user, reason), date, precision, reason)
+        except ValidationError as exc:
+            raise _as_drf(exc) from None
+        record = self.spec.base().get(pk=record.pk)
+        output: Any = self.serializer_class
+        return Response(output(record, context={"request": request}).data, status=201)
+
+
+@extend_schema_view(post=extend_schema(request=StatementInput, responses={201: StatementSerializer}))
+class StatementList(ServiceCreate):
     """Statements: what actors said, with stance and sources. POST (editors) logs one through the service."""
 
     spec = STATEMENTS
     filterset_class = STATEMENTS.filterset
     serializer_class = StatementSerializer
+    input_class = StatementInput
+    default_reason = "logged through the API"
 
-    def get_serializer_class(self) -> Any:
-        return StatementInput if self.request.method == "POST" else StatementSerializer
-
-    @extend_schema(request=StatementInput, responses={201: StatementSerializer})
-    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        data = self._valid(StatementInput, request)
-        reason = data["reason"] or "logged through the API"
-        date, precision = _partial_date(data["date"], "date")
-        try:
-            with transaction.atomic():
-                source = _source_from(data["source"], request.user, reason)
-                actor = services.get_or_create_actor(
-                    name=data["actor"],
-                    role=data["actor_role"],
-                    kind=data["actor_kind"],
-                    country=data["actor_country"] or None,
-                    user=request.user,
-                    reason=reason,
-                ).obj
-                statement = services.log_statement(
-                    actor=actor,
-                    sending_state=data["sending_state"],
-                    receiving_countries=data["receiving_countries"],
-                    stance=data["stance"],
-                    date=date,
-                    precision=precision,
-                    quote=data["quote"],
-                    paraphrase=data["paraphrase"],
-                    sources=[source],
-                    status=data["status"] or None,
-                    user=request.user,
-                    reason=reason,
-                )
-        except ValidationError as exc:
-            raise _as_drf(exc) from None
-        statement = STATEMENTS.base().get(pk=statement.pk)
-        return Response(StatementSerializer(statement, context={"request": request}).data, status=201)
-
-    def _valid(self, serializer_class: Any, request: Any) -> dict[str, Any]:
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+    def write(self, data: dict[str, Any], source: Source, date: Any, precision: str, reason: str) -> Any:
+        user = self.request.user
+        actor = services.get_or_create_actor(
+            name=data["actor"],
+            role=data["actor_role"],
+            kind=data["actor_kind"],
+            country=data["actor_country"] or None,
+            user=user,
+            reason=reason,
+        ).obj
+        return services.log_statement(
+            actor=actor,
+            sending_state=data["sending_state"],
+            receiving_countries=data["receiving_countries"],
+            stance=data["stance"],
+            date=date,
+            precision=precision,
+            quote=data["quote"],
+            paraphrase=data["paraphrase"],
+            sources=[source],
+            status=data["status"] or None,
+            user=user,
+            reason=reason,
+        )
 
 
-class StatusChangeList(generics.ListCreateAPIView, SpecList):
+@extend_schema_view(post=extend_schema(request=StatusChangeInput, responses={201: StatusChangeSerializer}))
+class StatusChangeList(ServiceCreate):
     """Status changes: the event log of every arrangement. POST (editors) records one through the service."""
 
     spec = STATUS_CHANGES
     filterset_class = STATUS_CHANGES.filterset
     serializer_class = StatusChangeSerializer
+    input_class = StatusChangeInput
+    default_reason = "recorded through the API"
 
-    def get_serializer_class(self) -> Any:
-        return StatusChangeInput if self.request.method == "POST" else StatusChangeSerializer
-
-    @extend_schema(request=StatusChangeInput, responses={201: StatusChangeSerializer})
-    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        serializer = StatusChangeInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        reason = data["reason"] or "recorded through the API"
-        date, precision = _partial_date(data["date"], "date")
-        try:
-            with transaction.atomic():
-                source = _source_from(data["source"], request.user, reason)
-                change = services.record_status_change(
-                    sending_state=data["sending_state"],
-                    receiving_country=data["receiving_country"],
-                    status=data["status"],
-                    date=date,
-                    precision=precision,
-                    note=data["note"],
-                    people=data["people"],
-                    sources=[source],
-                    user=request.user,
-                    reason=reason,
-                )
-        except ValidationError as exc:
-            raise _as_drf(exc) from None
-        change = STATUS_CHANGES.base().get(pk=change.pk)
-        return Response(StatusChangeSerializer(change, context={"request": request}).data, status=201)
+    def write(self, data: dict[str, Any], source: Source, date: Any, precision: str, reason: str) -> Any:
+        return services.record_status_change(
+            sending_state=data["sending_state"],
+            receiving_country=data["receiving_country"],
+            status=data["status"],
+            date=date,
+            precision=precision,
+            note=data["note"],
+            people=data["people"],
+            sources=[source],
+            user=self.request.user,
+            reason=reason,
+        )
 
 
 class SourceList(SpecList):
