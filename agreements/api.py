@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
-import json
-from collections.abc import Callable
 from typing import Any
 
-from django import forms
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseNotModified
-from django.shortcuts import get_object_or_404
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import generics, serializers
@@ -24,17 +16,38 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
-from .dates import DateFormatError, format_partial_date, humanize_partial_date, parse_partial_date
-from .filters import ArrangementFilter, CountryCodeField, CountryFilter
+from .dates import DateFormatError, format_partial_date, parse_partial_date
+from .filters import ArrangementFilter, CountryFilter
+from .forms import DEFAULT_SENDING_STATE, MapQuery
 from .lists import ACTORS, SOURCES, STATEMENTS, STATUS_CHANGES
-from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
+from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, status_label
 
-DEFAULT_SENDING_STATE = "US"
-NO_REPORTS = "No reports"
-MAP_CACHE_SECONDS = 300  # bounds how long a deadline passing unnoticed can go unseen; writes invalidate at once
-PANEL_STATEMENTS = 5
-LOCAL_ENTRIES = 256
-_LOCAL: dict[str, tuple[str, tuple[str, bytes]]] = {}  # per process: key → (data version, (etag, body))
+
+class PartialDateField(serializers.CharField):
+    """YYYY-MM-DD, YYYY-MM or YYYY, as (first day of the period, precision) — the one date parser."""
+
+    def to_internal_value(self, data: Any) -> tuple[dt.date, str] | None:  # type: ignore[override]
+        text = super().to_internal_value(data).strip()
+        if not text:
+            return None
+        try:
+            return parse_partial_date(text)
+        except DateFormatError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class TermSerializer(serializers.ModelSerializer):
+    date = serializers.SerializerMethodField(help_text="At its precision, when the term is a date.")
+    source_url = serializers.URLField(source="source.url")
+    source_publisher = serializers.CharField(source="source.publisher")
+
+    class Meta:
+        model = Term
+        fields = ["kind", "value", "date", "source_url", "source_publisher"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_date(self, obj: Term) -> str | None:
+        return format_partial_date(obj.date, obj.date_precision) or None
 
 
 class ArrangementSerializer(serializers.ModelSerializer):
@@ -51,6 +64,7 @@ class ArrangementSerializer(serializers.ModelSerializer):
         source="at_sources_count", help_text="Independent publishers backing the status."
     )
     url = serializers.SerializerMethodField()
+    terms = TermSerializer(source="term_list", many=True, read_only=True, help_text="Known terms, with sources.")
 
     class Meta:
         model = Arrangement
@@ -67,10 +81,11 @@ class ArrangementSerializer(serializers.ModelSerializer):
             "people_transferred",
             "sources_count",
             "url",
+            "terms",
         ]
 
     def get_status_label(self, obj: Arrangement) -> str:
-        return str(Arrangement.Status(obj.at_status).label)  # type: ignore[attr-defined]
+        return status_label(obj.at_status)  # type: ignore[attr-defined]
 
     @extend_schema_field(str)
     def get_status_since(self, obj: Arrangement) -> str:
@@ -90,8 +105,10 @@ class ArrangementList(generics.ListAPIView):
     filterset_class = ArrangementFilter
 
     def get_queryset(self) -> Any:
-        return Arrangement.objects.select_related("receiving_country").order_by(
-            "sending_state_id", "receiving_country_id"
+        return (
+            Arrangement.objects.select_related("receiving_country")
+            .with_terms()
+            .order_by("sending_state_id", "receiving_country_id")
         )
 
 
@@ -99,13 +116,8 @@ class ArrangementList(generics.ListAPIView):
 # The map: every country's state for one sending state, cached per data version, with an ETag.
 
 
-class MapQuery(forms.Form):
-    sending_state = CountryCodeField(required=False)
-    as_of = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-
-
 class MapEntrySerializer(serializers.Serializer):
-    """One country on the map (documentation of the map payload; the payload itself is built in one pass)."""
+    """One country on the map: what /api/v1/map/ serves for each country (built through this serializer)."""
 
     iso2 = serializers.CharField()
     iso3 = serializers.CharField()
@@ -113,16 +125,25 @@ class MapEntrySerializer(serializers.Serializer):
     name = serializers.CharField()
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
-    status = serializers.ChoiceField(choices=Arrangement.Status.choices, allow_null=True)
-    status_label = serializers.CharField()
-    status_since = serializers.CharField(allow_null=True)
-    stale = serializers.BooleanField()
-    disputed = serializers.BooleanField()
-    people_transferred = serializers.IntegerField(allow_null=True)
-    sources_count = serializers.IntegerField()
+    status = serializers.ChoiceField(source="a.at_status", choices=Arrangement.Status.choices, allow_null=True)
+    status_label = serializers.SerializerMethodField()
+    status_since = serializers.SerializerMethodField(help_text="At its precision; null without a status.")
+    stale = serializers.BooleanField(source="a.at_stale", default=False)
+    disputed = serializers.BooleanField(source="a.at_disputed", default=False)
+    people_transferred = serializers.IntegerField(source="a.at_people", allow_null=True)
+    sources_count = serializers.IntegerField(source="a.at_sources_count", default=0)
+
+    def get_status_label(self, obj: Any) -> str:
+        return status_label(obj.a.at_status if obj.a else "")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_status_since(self, obj: Any) -> str | None:
+        return format_partial_date(obj.a.at_status_date, obj.a.at_status_precision) if obj.a else None
 
 
 class MapSerializer(serializers.Serializer):
+    """The /api/v1/map/ payload (built through this serializer, so the schema is what is served)."""
+
     sending_state = serializers.CharField()
     as_of = serializers.DateField(allow_null=True)
     count = serializers.IntegerField()
@@ -131,79 +152,22 @@ class MapSerializer(serializers.Serializer):
     results = MapEntrySerializer(many=True)
 
 
-def _query(request: Any) -> tuple[str, dt.date | None]:
-    form = MapQuery(request.GET)
-    if not form.is_valid():
-        raise drf_exceptions.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
-    return form.cleaned_data["sending_state"] or DEFAULT_SENDING_STATE, form.cleaned_data["as_of"]
-
-
-def cached_json(request: Any, key: str, build: Callable[[], Any]) -> HttpResponse:
-    """A JSON response cached per data version, with an ETag; If-None-Match → 304 without touching the database."""
-    version = services.data_version()
-    full_key = f"json:{version}:{key}"
-    local = _LOCAL.get(key)
-    hit = local[1] if local is not None and local[0] == version else None
-    if hit is None and version:
-        try:
-            hit = cache.get(full_key)
-        except Exception:  # the cache is down: serve from the database
-            hit = None
-    if hit is None:
-        body = json.dumps(build(), separators=(",", ":"), cls=DjangoJSONEncoder).encode()
-        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-        hit = (etag, body)
-        if version:
-            with contextlib.suppress(Exception):
-                cache.set(full_key, hit, MAP_CACHE_SECONDS)
-    if version:
-        # This process keeps the latest body of each key too, with its data version: a hit then costs one small
-        # cache read (the version), and memory is bounded by the number of keys, not of versions.
-        if len(_LOCAL) >= LOCAL_ENTRIES and key not in _LOCAL:
-            _LOCAL.clear()
-        _LOCAL[key] = (version, hit)
-    etag, body = hit
-    response: HttpResponse
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, no-cache"
-    return response
-
-
 def map_payload(sending_state: str, as_of: dt.date | None) -> dict[str, Any]:
     """Every country with its state for one sending state: two queries."""
-    states = {a.receiving_country_id: a for a in Arrangement.objects.for_sending_state(sending_state).at(as_of)}
-    results = []
-    for country in Country.objects.order_by("name"):
-        a = states.get(country.pk)
-        results.append(
-            {
-                "iso2": country.iso2,
-                "iso3": country.iso3,
-                "iso_numeric": country.iso_numeric,
-                "name": country.name,
-                "latitude": country.latitude,
-                "longitude": country.longitude,
-                "status": a.at_status if a else None,
-                "status_label": Arrangement.Status(a.at_status).label if a else NO_REPORTS,
-                "status_since": format_partial_date(a.at_status_date, a.at_status_precision) if a else None,
-                "stale": bool(a and a.at_stale),
-                "disputed": bool(a and a.at_disputed),
-                "people_transferred": a.at_people if a else None,
-                "sources_count": a.at_sources_count if a else 0,
-            }
-        )
-    return {
-        "sending_state": sending_state,
-        "as_of": as_of,
-        "count": len(results),
-        "colours": {str(k): v for k, v in Arrangement.COLOURS.items()},
-        "no_reports_colour": Arrangement.NO_REPORTS_COLOUR,
-        "results": results,
-    }
+    entries = []
+    for country, arrangement in Country.objects.with_arrangements(sending_state, as_of):
+        country.a = arrangement
+        entries.append(country)
+    return MapSerializer(
+        {
+            "sending_state": sending_state,
+            "as_of": as_of,
+            "count": len(entries),
+            "colours": {str(k): v for k, v in Arrangement.COLOURS.items()},
+            "no_reports_colour": Arrangement.NO_REPORTS_COLOUR,
+            "results": entries,
+        }
+    ).data
 
 
 class MapView(APIView):
@@ -219,104 +183,12 @@ class MapView(APIView):
         ],
         responses=MapSerializer,
     )
-    def get(self, request: Any) -> HttpResponse:
-        sending, as_of = _query(request)
-        return cached_json(request, f"map:{sending}:{as_of}", lambda: map_payload(sending, as_of))
-
-
-def _source_json(source: Any) -> dict[str, Any]:
-    return {
-        "publisher": source.publisher,
-        "title": source.title,
-        "url": source.url,
-        "archive_url": source.archive_url,
-        "published": format_partial_date(source.published, source.published_precision) or None,
-        "published_display": source.published_display,
-        "dead": source.link_dead,
-    }
-
-
-def panel_payload(iso2: str, sending_state: str, as_of: dt.date | None) -> dict[str, Any]:
-    """What the map's side panel shows for one country: a fixed number of queries."""
-    country = get_object_or_404(Country, pk=iso2.upper())
-    sending = Country.objects.get(pk=sending_state)
-    arrangement = (
-        Arrangement.objects.for_sending_state(sending_state).for_receiving_country(country.pk).at(as_of).first()
-    )
-    payload: dict[str, Any] = {
-        "country": {"iso2": country.iso2, "name": country.name, "url": country.get_absolute_url()},
-        "sending_state": {"iso2": sending.iso2, "name": sending.name},
-        "as_of": as_of,
-        "arrangement": None,
-        "statements": [],
-        "sources": [],
-    }
-    if arrangement is None:
-        return payload
-    a = arrangement
-    payload["arrangement"] = {
-        "status": a.at_status,
-        "status_label": Arrangement.Status(a.at_status).label,
-        "status_since": format_partial_date(a.at_status_date, a.at_status_precision),
-        "status_since_display": humanize_partial_date(a.at_status_date, a.at_status_precision),
-        "summary": a.summary,
-        "people_transferred": a.at_people,
-        "stale": a.at_stale,
-        "last_confirmed": a.last_confirmed_at.date() if a.last_confirmed_at and as_of is None else None,
-        "last_confirmed_display": (
-            humanize_partial_date(a.last_confirmed_at.date(), "day") if a.last_confirmed_at and as_of is None else ""
-        ),
-        "disputed": a.at_disputed,
-        "sources_count": a.at_sources_count,
-    }
-    statements = Statement.objects.filter(arrangements=a).with_related().latest_first()
-    changes = StatusChange.objects.filter(arrangement=a).prefetch_related("sources").latest_first()
-    if as_of is not None:
-        statements, changes = statements.filter(date__lte=as_of), changes.filter(date__lte=as_of)
-    statements_list = list(statements[:PANEL_STATEMENTS])
-    payload["statements"] = [
-        {
-            "date": s.date_iso,
-            "date_display": s.date_display,
-            "actor": s.actor.name,
-            "actor_role": s.actor.role,
-            "actor_url": s.actor.get_absolute_url(),
-            "stance": s.stance,
-            "stance_label": s.get_stance_display(),
-            "quote": s.quote,
-            "paraphrase": s.paraphrase,
-            "sources": [_source_json(src) for src in s.sources.all()],
-        }
-        for s in statements_list
-    ]
-    seen: dict[int, Any] = {}
-    for record in [*list(changes), *statements_list]:
-        for source in record.sources.all():
-            seen.setdefault(source.pk, source)
-    ordered = sorted(seen.values(), key=lambda s: (s.published or dt.date.min, s.pk), reverse=True)
-    payload["sources"] = [_source_json(s) for s in ordered]
-    return payload
-
-
-class MapPanelView(APIView):
-    """The side panel of the map for one receiving country: status, latest statements and the sources."""
-
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("sending_state", str, description="ISO alpha-2 or alpha-3; default US."),
-            OpenApiParameter("as_of", dt.date, description="YYYY-MM-DD."),
-        ],
-        responses={200: dict},
-        operation_id="v1_map_panel_retrieve",
-    )
-    def get(self, request: Any, iso2: str) -> HttpResponse:
-        sending, as_of = _query(request)
-        return cached_json(
-            request, f"panel:{iso2.upper()}:{sending}:{as_of}", lambda: panel_payload(iso2, sending, as_of)
-        )
+    def get(self, request: Any) -> Response:
+        form = MapQuery(request.GET)
+        if not form.is_valid():
+            raise drf_exceptions.ValidationError(form.errors.get_json_data())
+        sending = form.cleaned_data["sending_state"] or DEFAULT_SENDING_STATE
+        return Response(map_payload(sending, form.cleaned_data["as_of"]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -432,21 +304,12 @@ class SourceInput(serializers.Serializer):
     url = serializers.CharField(max_length=2000)
     publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    published = serializers.CharField(required=False, allow_blank=True, default="", help_text="YYYY[-MM[-DD]]")
+    published = PartialDateField(required=False, allow_blank=True, default="", help_text="YYYY[-MM[-DD]]")
     kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False, allow_blank=True, default="")
 
 
-def _partial_date(value: str, field: str) -> tuple[dt.date | None, str]:
-    if not value:
-        return None, "day"
-    try:
-        return parse_partial_date(value)
-    except DateFormatError as exc:
-        raise drf_exceptions.ValidationError({field: [str(exc)]}) from None
-
-
 def _source_from(data: dict[str, Any], user: Any, reason: str) -> Source:
-    published, precision = _partial_date(data.get("published", ""), "source.published")
+    published, precision = data.get("published") or (None, "day")
     return services.get_or_create_source(
         url=data["url"],
         publisher=data.get("publisher", ""),
@@ -473,7 +336,7 @@ class StatementInput(serializers.Serializer):
     sending_state = serializers.CharField(default=DEFAULT_SENDING_STATE)
     receiving_countries = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     stance = serializers.ChoiceField(choices=Statement.Stance.choices)
-    date = serializers.CharField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
+    date = PartialDateField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
     quote = serializers.CharField(required=False, allow_blank=True, default="")
     paraphrase = serializers.CharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=Arrangement.Status.choices, required=False, allow_blank=True, default="")
@@ -487,7 +350,7 @@ class StatusChangeInput(serializers.Serializer):
     sending_state = serializers.CharField(default=DEFAULT_SENDING_STATE)
     receiving_country = serializers.CharField()
     status = serializers.ChoiceField(choices=Arrangement.Status.choices)
-    date = serializers.CharField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
+    date = PartialDateField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
     note = serializers.CharField(required=False, allow_blank=True, default="")
     people = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
     source = SourceInput()  # type: ignore[assignment]
@@ -505,7 +368,7 @@ class SpecList(generics.ListAPIView):
     def filter_queryset(self, queryset: Any) -> Any:
         fs, qs = self.spec.filtered(self.request.query_params)
         if not fs.is_valid():
-            raise drf_exceptions.ValidationError({k: [str(e) for e in v] for k, v in fs.errors.items()})
+            raise translate_validation(fs.errors)
         return qs
 
 
@@ -527,7 +390,7 @@ class ServiceCreate(generics.ListCreateAPIView, SpecList):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         reason = data["reason"] or self.default_reason
-        date, precision = _partial_date(data["date"], "date")
+        date, precision = data["date"]
         try:
             with transaction.atomic():
                 record = self.write(data, _source_from(data["source"], request.user, reason), date, precision, reason)

@@ -7,21 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticatedOrReadOnly
 
-EDITORS_GROUP = "editors"
-
-
-def is_editor(user: AbstractBaseUser | AnonymousUser | None) -> bool:
-    """Editors are the members of the editors group (and superusers)."""
-    if user is None or not user.is_authenticated:
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    groups = getattr(user, "groups", None)
-    return bool(groups is not None and groups.filter(name=EDITORS_GROUP).exists())
+from .roles import is_editor
 
 
 class Pagination(PageNumberPagination):

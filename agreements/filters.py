@@ -8,27 +8,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 from django_filters.widgets import DateRangeWidget
 from drf_spectacular.utils import extend_schema_field
 
+from .fields import CountryField
 from .models import Actor, Arrangement, Source, Statement, StatusChange
-from .reference import country_lookup
-
-
-class CountryCodeField(forms.CharField):
-    """A country as ISO alpha-2 or alpha-3 (or English name), cleaned to its alpha-2 code."""
-
-    def clean(self, value: Any) -> str | None:
-        text = (super().clean(value) or "").strip()
-        if not text:
-            return None
-        country = country_lookup().get(text.casefold())
-        if country is None:
-            raise ValidationError(f"Unknown country {text[:100]!r}: use ISO alpha-2 or alpha-3.")
-        return str(country.pk)
 
 
 def _country_codes() -> list[str]:
@@ -40,7 +26,11 @@ def _country_codes() -> list[str]:
 class CountryCodeFilter(filters.CharFilter):
     """Filters on a country field; an unknown country is a form error (400 naming the field)."""
 
-    field_class = CountryCodeField
+    field_class = CountryField
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("code", True)
+        super().__init__(*args, **kwargs)
 
 
 YES_NO = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])

@@ -1,9 +1,10 @@
-"""Editor forms. They only parse and show errors; every save goes through agreements.services, and any
-ValidationError the services raise is shown next to the field it names."""
+"""Forms: the map's query, the records export's filters, and the editor forms.
+
+Editor forms only parse and show errors; every save goes through agreements.services, and any ValidationError the
+services raise is shown next to the field it names."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -11,44 +12,32 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import services
-from .dates import DateFormatError, Precision, parse_partial_date
-from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
-from .reference import country_lookup
+from .dates import Precision
+from .fields import CountryField, PartialDateField
+from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
 
+DEFAULT_SENDING_STATE = "US"
 TEXT = {"rows": 4, "maxlength": services.MAX_TEXT}
 # Where a service's field name differs from the form's.
 SERVICE_FIELDS = {"sources": "source_url", "receiving_country": "receiving_countries", "paraphrase": "paraphrase"}
 
 
-class PartialDateField(forms.CharField):
-    """YYYY-MM-DD, YYYY-MM or YYYY, cleaned to (first day of the period, precision)."""
+class MapQuery(forms.Form):
+    """The state of the map, all in the URL — sending state, as-of date, selected country — read the same way by
+    the map page, its panel and table fragments, and the map API."""
 
-    def __init__(self, **kwargs: Any):
-        kwargs.setdefault("help_text", "YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known.")
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "2025-05-05", "inputmode": "numeric"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> tuple[dt.date, str] | None:
-        text = (super().clean(value) or "").strip()
-        if not text:
-            return None
-        try:
-            return parse_partial_date(text)
-        except DateFormatError as exc:
-            raise ValidationError(f"{exc} (got {text[:30]!r}).") from None
+    sending_state = CountryField(code=True, required=False)
+    as_of = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    country = CountryField(code=True, required=False)
 
 
-class CountryChoiceField(forms.CharField):
-    """A country by ISO code or English name."""
+class RecordsExportForm(forms.Form):
+    """The filters of /export/records.csv."""
 
-    def clean(self, value: Any) -> Country | None:
-        text = (super().clean(value) or "").strip()
-        if not text:
-            return None
-        country = country_lookup().get(text.casefold())
-        if country is None:
-            raise ValidationError(f"Unknown country {text[:100]!r}.")
-        return country
+    sending_state = CountryField(code=True, required=False)
+    receiving_country = CountryField(code=True, required=False)
+    since = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
 
 
 def _countries() -> Any:
@@ -78,7 +67,7 @@ class SourceFields(forms.Form):
             except ValidationError as exc:
                 self.add_error("source_url", exc.message_dict["source_url"])
                 return data
-            exists = Source.objects.filter(normalized_url=services.normalize_url(url)).exists()
+            exists = Source.objects.by_url(url).exists()
             if not exists and not data.get("source_publisher"):
                 self.add_error("source_publisher", "A new source needs its publisher.")
         return data
@@ -117,7 +106,7 @@ class StatementForm(SourceFields):
         help_text="Type to filter. Leave empty for a general statement on the sending state's policy.",
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
-    sending_state = CountryChoiceField(label="Sending state", initial="US")
+    sending_state = CountryField(label="Sending state", initial="US")
     actor = forms.CharField(
         label="Actor",
         max_length=200,
@@ -126,7 +115,7 @@ class StatementForm(SourceFields):
     )
     actor_role = forms.CharField(label="Role (new actor)", max_length=200, required=False)
     actor_kind = forms.ChoiceField(label="Kind (new actor)", choices=[("", "—"), *Actor.Kind.choices], required=False)
-    actor_country = CountryChoiceField(label="Speaks for (new actor)", required=False)
+    actor_country = CountryField(label="Speaks for (new actor)", required=False)
     stance = forms.ChoiceField(choices=[("", "—"), *Statement.Stance.choices])
     date = PartialDateField(label="Date of the statement")
     quote = forms.CharField(
@@ -208,7 +197,7 @@ class StatementForm(SourceFields):
 
 
 class StatusChangeForm(SourceFields):
-    sending_state = CountryChoiceField(label="Sending state", initial="US")
+    sending_state = CountryField(label="Sending state", initial="US")
     receiving_country = forms.ModelChoiceField(_countries(), label="Receiving country")
     status = forms.ChoiceField(choices=[("", "—"), *Arrangement.Status.choices])
     date = PartialDateField(label="Date of the change")
@@ -246,6 +235,57 @@ class StatusChangeForm(SourceFields):
                 note=data.get("note", ""),
                 people=data.get("people"),
                 sources=[self.source(user, reason)],
+                user=user,
+                reason=reason,
+            )
+
+        return self.save_through_services(write)
+
+
+class TermForm(SourceFields):
+    """A known term of an arrangement, with its source."""
+
+    sending_state = CountryField(label="Sending state", initial="US")
+    receiving_country = forms.ModelChoiceField(_countries(), label="Receiving country")
+    kind = forms.ChoiceField(label="Term", choices=[("", "—"), *Term.Kind.choices])
+    value = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text="What the source says of it: the instrument, who is covered, the cap, the payment or concessions.",
+    )
+    date = PartialDateField(
+        label="Date", required=False, help_text="For signed, in force and expires: YYYY-MM-DD, YYYY-MM or YYYY."
+    )
+    reason = forms.CharField(max_length=100, required=False, help_text="Optional note for the history.")
+
+    field_order = [
+        "sending_state",
+        "receiving_country",
+        "kind",
+        "value",
+        "date",
+        "source_url",
+        "source_publisher",
+        "source_title",
+        "source_date",
+        "source_kind",
+        "reason",
+    ]
+
+    def save(self, user: Any) -> Term | None:
+        data = self.cleaned_data
+        reason = data.get("reason") or "term recorded in the editor"
+
+        def write() -> Term:
+            day, precision = data.get("date") or (None, Precision.DAY)
+            return services.record_term(
+                sending_state=data["sending_state"],
+                receiving_country=data["receiving_country"],
+                kind=data["kind"],
+                value=data.get("value", ""),
+                date=day,
+                precision=precision,
+                source=self.source(user, reason),
                 user=user,
                 reason=reason,
             )

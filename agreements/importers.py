@@ -21,7 +21,7 @@ from django.db import transaction
 from . import services
 from .dates import DateFormatError, Precision, parse_partial_date
 from .models import Actor, Arrangement, Source, Statement
-from .reference import country_lookup
+from .reference import parse_country
 
 COLUMNS = (
     "record_type",
@@ -64,7 +64,7 @@ class ImportError_(Exception):
         self.problems = problems
 
 
-Row = services.Event
+Row = services.EventRow
 
 
 @dataclass
@@ -118,7 +118,7 @@ class _RowParser:
 
     def country(self, column: str, value: str | None = None) -> Any:
         text = (self.get(column) if value is None else value).strip()
-        country = country_lookup().get(text.casefold())
+        country = parse_country(text)
         if country is None:
             self.problem(column, "unknown country; use ISO alpha-2, alpha-3 or the English short name", text)
         return country

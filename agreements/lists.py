@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import QueryDict
+from django.http import JsonResponse, QueryDict
 
 from . import filters
 from .dates import format_partial_date
@@ -20,6 +20,12 @@ from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
 from .querysets import GroupConcat, joined
 
 PAGE_SIZE = 50
+
+
+def filter_errors(filterset: Any) -> JsonResponse:
+    """The one answer to filters that are not valid, outside the API: 400 with the errors by parameter name.
+    (The API raises django-filter's translate_validation() of the same errors.)"""
+    return JsonResponse({"errors": {k: [str(e) for e in v] for k, v in filterset.errors.items()}}, status=400)
 
 
 @dataclass(frozen=True)

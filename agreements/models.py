@@ -4,6 +4,10 @@ Every enumeration is a nested TextChoices (labels and map colours in one place).
 constraints named agreements_<model>_<rule>. Writes go through agreements.services, never through save() here.
 """
 
+from __future__ import annotations
+
+import datetime as dt
+import json
 from typing import Any
 
 from django.conf import settings
@@ -15,9 +19,24 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .dates import Precision, format_partial_date, humanize_partial_date
-from .querysets import ArrangementQuerySet, SourceQuerySet, StatementQuerySet, StatusChangeQuerySet
+from .querysets import (
+    ArrangementQuerySet,
+    CountryQuerySet,
+    GroupConcat,
+    SourceQuerySet,
+    StatementQuerySet,
+    StatusChangeQuerySet,
+)
 
 HTTP_URL = Q(url__startswith="http://") | Q(url__startswith="https://")
+
+
+NO_REPORTS = "No reports"
+
+
+def status_label(value: str | None) -> str:
+    """The reader's label of a status value; "No reports" for none."""
+    return str(Arrangement.Status(value).label) if value in Arrangement.Status.values else NO_REPORTS
 
 
 class PublicManagerMixin:
@@ -51,6 +70,8 @@ class Country(models.Model):
     subregion = models.CharField(max_length=40, blank=True)
     latitude = models.FloatField(help_text="A representative point, for markers.")
     longitude = models.FloatField()
+
+    objects = CountryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -261,6 +282,38 @@ class Arrangement(models.Model):
     def status_since(self) -> str:
         return format_partial_date(self.status_date, self.status_precision)
 
+    @property
+    def term_list(self) -> list[Term]:
+        """The known terms with their sources (needs .with_terms()), in the order of Term.Kind."""
+        order = {kind: i for i, kind in enumerate(Term.Kind.values)}
+        terms = []
+        for text in (getattr(self, "terms_joined", None) or "").split(GroupConcat.SEPARATOR):
+            if not text:
+                continue
+            row = json.loads(text)
+            terms.append(
+                Term(
+                    arrangement=self,
+                    kind=row["kind"],
+                    value=row["value"] or "",
+                    date=dt.date.fromisoformat(row["date"][:10]) if row["date"] else None,
+                    date_precision=row["precision"],
+                    source=Source(url=row["source_url"], publisher=row["source_publisher"]),
+                )
+            )
+        return sorted(terms, key=lambda t: (order.get(t.kind, 99), t.date or dt.date.min, t.value))
+
+    @property
+    def backing_sources(self) -> list[Source]:
+        """The sources of the changes that set the status shown (needs .with_evidence() and an at_status)."""
+        status = getattr(self, "at_status", self.status)
+        seen: dict[int, Source] = {}
+        for change in getattr(self, "evidence_changes", []):
+            if change.status == status:
+                for source in change.sources.all():
+                    seen.setdefault(source.pk, source)
+        return list(seen.values())
+
 
 class Term(models.Model):
     """One known term of an arrangement (instrument, dates, coverage, cap, payment), with its source."""
@@ -274,6 +327,9 @@ class Term(models.Model):
         CAP = "cap", "Cap on numbers"
         PAYMENT = "payment", "Payment or concessions"
 
+    # Terms that are a date (an expiry may lie ahead); the others are a value.
+    DATED = (Kind.SIGNED, Kind.IN_FORCE, Kind.EXPIRES)
+
     arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, related_name="terms")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     value = models.CharField(max_length=500, blank=True)
@@ -286,16 +342,48 @@ class Term(models.Model):
         ordering = ["arrangement", "kind"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.value or self.date}"
+        return f"{self.arrangement}: {self.get_kind_display()}"
+
+    @property
+    def date_display(self) -> str:
+        return humanize_partial_date(self.date, self.date_precision)
 
 
-class StatusChange(models.Model):
+class Event(models.Model):
+    """What status changes and statements share: a dated, sourced event that can be retracted but never deleted.
+
+    Abstract: each kind has its own table. `recorded_at` orders events of the same date; `import_ref` (or, without
+    one, `content_key`, a hash of what the event says) is its identity for idempotent imports.
+    """
+
+    date = models.DateField(help_text="First day of the period.")
+    date_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    import_ref = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    content_key = models.CharField(max_length=64, db_index=True, editable=False)
+    recorded_at = models.DateTimeField(
+        default=timezone.now, editable=False, help_text="When it was recorded; orders events of the same date."
+    )
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retraction_reason = models.CharField(max_length=500, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-date", "-recorded_at", "-id"]
+
+    @property
+    def date_display(self) -> str:
+        return humanize_partial_date(self.date, self.date_precision)
+
+    @property
+    def date_iso(self) -> str:
+        return format_partial_date(self.date, self.date_precision)
+
+
+class StatusChange(Event):
     """An event in an arrangement's log: it moved to `status` on `date`, on the word of at least one source."""
 
     arrangement = models.ForeignKey(Arrangement, on_delete=models.PROTECT, related_name="status_changes")
     status = models.CharField(max_length=12, choices=Arrangement.Status.choices)
-    date = models.DateField(help_text="First day of the period.")
-    date_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
     note = models.TextField(blank=True)
     people = models.PositiveIntegerField(null=True, blank=True, help_text="People transferred in this event.")
     sources = models.ManyToManyField(Source, related_name="status_changes")
@@ -307,21 +395,12 @@ class StatusChange(models.Model):
         related_name="status_changes",
         help_text="The statement this change was recorded with (same source), if any.",
     )
-    import_ref = models.CharField(max_length=200, null=True, blank=True, unique=True)
-    content_key = models.CharField(max_length=64, db_index=True, editable=False)
-    recorded_at = models.DateTimeField(
-        default=timezone.now, editable=False, help_text="When it was recorded; orders events of the same date."
-    )
     history = HistoricalRecords()
-
-    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    retraction_reason = models.CharField(max_length=500, blank=True, editable=False)
 
     objects = StatusChangeManager()
     all_objects = models.Manager.from_queryset(StatusChangeQuerySet)()
 
-    class Meta:
-        ordering = ["-date", "-recorded_at", "-id"]
+    class Meta(Event.Meta):
         get_latest_by = ["date", "recorded_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -337,16 +416,8 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.arrangement}: {self.status} ({self.date_display})"
 
-    @property
-    def date_display(self) -> str:
-        return humanize_partial_date(self.date, self.date_precision)
 
-    @property
-    def date_iso(self) -> str:
-        return format_partial_date(self.date, self.date_precision)
-
-
-class Statement(models.Model):
+class Statement(Event):
     """What an actor said (or declined to say), about arrangements or, if none, the sending state's policy."""
 
     class Stance(models.TextChoices):
@@ -362,27 +433,16 @@ class Statement(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="statements")
     sending_state = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="statements_about_policy")
     arrangements = models.ManyToManyField(Arrangement, blank=True, related_name="statements")
-    date = models.DateField(help_text="First day of the period.")
-    date_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
     stance = models.CharField(max_length=20, choices=Stance.choices)
     quote = models.TextField(blank=True, help_text="Verbatim words, when there are any.")
     paraphrase = models.TextField(blank=True, help_text="A neutral paraphrase.")
     sources = models.ManyToManyField(Source, related_name="statements")
-    import_ref = models.CharField(max_length=200, null=True, blank=True, unique=True)
-    content_key = models.CharField(max_length=64, db_index=True, editable=False)
-    recorded_at = models.DateTimeField(
-        default=timezone.now, editable=False, help_text="When it was recorded; orders events of the same date."
-    )
     history = HistoricalRecords()
-
-    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    retraction_reason = models.CharField(max_length=500, blank=True, editable=False)
 
     objects = StatementManager()
     all_objects = models.Manager.from_queryset(StatementQuerySet)()
 
-    class Meta:
-        ordering = ["-date", "-recorded_at", "-id"]
+    class Meta(Event.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(quote="") | ~Q(paraphrase=""), name="agreements_statement_quote_or_paraphrase"
@@ -392,14 +452,6 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor}: {self.get_stance_display()} ({self.date_display})"
-
-    @property
-    def date_display(self) -> str:
-        return humanize_partial_date(self.date, self.date_precision)
-
-    @property
-    def date_iso(self) -> str:
-        return format_partial_date(self.date, self.date_precision)
 
 
 class Verification(models.Model):

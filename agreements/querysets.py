@@ -1,14 +1,20 @@
-"""Intent-named reads. Every list is one query however many rows it has.
+"""Intent-named reads, and the rules every reader and writer of an arrangement's state shares.
 
-Arrangement reads put the state of each arrangement into the same annotation names whether it is the current
-state (`.current()`, from the fields the services maintain) or the state at the end of a past day (`.as_of(d)`,
-computed from the event log in the same query): `at_status`, `at_status_date`, `at_status_precision`,
-`at_people`, `at_disputed`, `at_stale`, `at_sources_count`.
+An arrangement's derived state — its status, since when, people transferred, last confirmed, staleness deadline,
+disputed, independent sources — is defined ONCE here, as database expressions of its event log up to a day
+(`derived_state(day)`, `sources_count(day, …)`, `deadline(…)`). The write path stores them (day None: everything
+on record; services.derived), `.as_of(day)` computes them for a past day, and the flag_stale job compares the
+stored deadline with the clock, so the map today and the map "as of today" can never disagree.
+
+Reads put the state under the same annotation names whether current (`.current()`, the stored fields) or past
+(`.as_of(d)`): `at_status`, `at_status_date`, `at_status_precision`, `at_people`, `at_confirmed`,
+`at_stale_after`, `at_stale`, `at_disputed`, `at_sources_count`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -18,8 +24,8 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    DateField,
     DateTimeField,
+    DurationField,
     Exists,
     ExpressionWrapper,
     F,
@@ -31,38 +37,185 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Lower, TruncDate
+from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject, Lower, NullIf
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 if TYPE_CHECKING:
     from .models import Country
 
 LATEST_FIRST = ("-date", "-recorded_at", "-id")
-_EPOCH = dt.date(1900, 1, 1)
+_EPOCH = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)  # "never", inside Greatest (SQLite's MAX is NULL if any is NULL)
 
 
 def _model(name: str) -> Any:
     return apps.get_model("agreements", name)
 
 
-def _days_before(day: dt.date, days: int) -> dt.date:
-    """`day` minus `days`, or the earliest date there is (an as-of date in year 1 must not crash)."""
-    return day - dt.timedelta(days=days) if day.toordinal() > days else dt.date.min
-
-
 def stale_windows() -> dict[str, int | None]:
-    """Staleness window in days per status (settings.STALENESS_WINDOWS; None means never stale)."""
+    """Staleness window in days per status (settings.STALENESS_WINDOWS; None means never stale, on purpose)."""
     return dict(settings.STALENESS_WINDOWS)
+
+
+def end_of(day: dt.date | None) -> dt.datetime:
+    """The moment a read looks at: the end of `day` (its last microsecond, UTC), but never later than now."""
+    now = timezone.now()
+    if day is None or day >= dt.date.max - dt.timedelta(days=1):
+        return now
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC) - dt.timedelta(microseconds=1)
+    return min(end, now)
+
+
+def country_codes(countries: Any) -> list[str]:
+    """ISO alpha-2 codes from Country objects, codes, or a mix."""
+    if isinstance(countries, (str, models.Model)):
+        countries = [countries]
+    return [c.pk if isinstance(c, models.Model) else str(c).upper() for c in countries]
 
 
 def country_filter(field: str, countries: Any) -> Q:
     """Q matching a country given as Country objects, ISO alpha-2 codes, or a mix."""
-    if countries is None:
-        return Q()
-    if isinstance(countries, (str, models.Model)):
-        countries = [countries]
-    codes = [c.pk if isinstance(c, models.Model) else str(c).upper() for c in countries]
-    return Q(**{f"{field}__in": codes})
+    return Q() if countries is None else Q(**{f"{field}__in": country_codes(countries)})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The derived state of an arrangement, as expressions over its event log up to the end of a day (None: all of it).
+
+
+def _changes(day: dt.date | None, **extra: Any) -> models.QuerySet:
+    """The arrangement's status changes (retracted excluded by the default manager), up to `day`."""
+    qs = _model("StatusChange").objects.filter(arrangement=OuterRef("pk"), **extra)
+    return qs if day is None else qs.filter(date__lte=day)
+
+
+def last_confirmed(day: dt.date | None) -> Any:
+    """THE rule for "last confirmed": the latest status change, statement, publication of a source of either, or
+    editor's verification — retracted records excluded — up to the end of `day`. NULL when there is none."""
+    Statement, Source, Verification = _model("Statement"), _model("Source"), _model("Verification")
+    statements = Statement.objects.filter(arrangements=OuterRef("pk"))
+    change_sources = Source.objects.filter(
+        status_changes__arrangement=OuterRef("pk"), status_changes__retracted_at__isnull=True, published__isnull=False
+    )
+    statement_sources = Source.objects.filter(
+        statements__arrangements=OuterRef("pk"), statements__retracted_at__isnull=True, published__isnull=False
+    )
+    verifications = Verification.objects.filter(arrangement=OuterRef("pk"))
+    if day is not None:
+        statements = statements.filter(date__lte=day)
+        change_sources = change_sources.filter(status_changes__date__lte=day, published__lte=day)
+        statement_sources = statement_sources.filter(statements__date__lte=day, published__lte=day)
+        verifications = verifications.filter(verified_at__lte=end_of(day))
+
+    def latest(qs: models.QuerySet, field: str, *, is_date: bool = True) -> Coalesce:
+        value: Any = Subquery(qs.order_by(f"-{field}").values(field)[:1])
+        if is_date:  # a day counts from its first moment (UTC)
+            value = Cast(value, DateTimeField())
+        return Coalesce(value, Value(_EPOCH), output_field=DateTimeField())
+
+    return NullIf(
+        Greatest(
+            latest(_changes(day), "date"),
+            latest(statements, "date"),
+            latest(change_sources, "published"),
+            latest(statement_sources, "published"),
+            latest(verifications, "verified_at", is_date=False),
+        ),
+        Value(_EPOCH),
+    )
+
+
+def window(status: str) -> Case:
+    """The staleness window of the status held in `status` (a field or annotation name), as a duration; NULL for
+    a status that never goes stale."""
+    whens = [
+        When(Q(**{status: value}), then=Value(dt.timedelta(days=days), output_field=DurationField()))
+        for value, days in stale_windows().items()
+        if days is not None
+    ]
+    return Case(*whens, default=Value(None, output_field=DurationField()), output_field=DurationField())
+
+
+def deadline(status: str, confirmed: str) -> ExpressionWrapper:
+    """THE rule for "stale after": last confirmed + the status's window (NULL: never stale)."""
+    return ExpressionWrapper(F(confirmed) + window(status), output_field=DateTimeField())
+
+
+def stale_at(stale_after: str, moment: dt.datetime) -> Case:
+    """Stale at `moment` when its deadline has come (a NULL deadline never comes)."""
+    return Case(When(Q(**{f"{stale_after}__lte": moment}), then=Value(True)), default=Value(False))
+
+
+def disputed(day: dt.date | None) -> Case:
+    """The two governments' latest confirms/denies statements (up to `day`) contradict each other."""
+    Statement, Actor = _model("Statement"), _model("Actor")
+    stances = [Statement.Stance.CONFIRMS, Statement.Stance.DENIES]
+
+    def position(side: str) -> Subquery:
+        qs = Statement.objects.filter(
+            arrangements=OuterRef("pk"),
+            actor__country=OuterRef(side),
+            actor__kind__in=Actor.GOVERNMENT_KINDS,
+            stance__in=stances,
+        )
+        if day is not None:
+            qs = qs.filter(date__lte=day)
+        return Subquery(qs.order_by(*LATEST_FIRST).values("stance")[:1])
+
+    confirms, denies = Statement.Stance.CONFIRMS.value, Statement.Stance.DENIES.value
+    sending, receiving = position("sending_state"), position("receiving_country")
+
+    def sides(a: str, b: str) -> Q:
+        return Q(Exact(sending, Value(a))) & Q(Exact(receiving, Value(b)))
+
+    return Case(
+        When(sides(confirms, denies) | sides(denies, confirms), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def sources_count(day: dt.date | None, status: str) -> Coalesce:
+    """Independent publishers (case-insensitive) of the sources of the changes that set the status held in
+    `status`, up to `day`."""
+    Through = _model("StatusChange").sources.through
+    backing = Through.objects.filter(
+        statuschange__arrangement=OuterRef("pk"),
+        statuschange__status=OuterRef(status),
+        statuschange__retracted_at__isnull=True,
+    )
+    if day is not None:
+        backing = backing.filter(statuschange__date__lte=day)
+    backing = (
+        backing.order_by()
+        .values("statuschange__arrangement")
+        .annotate(n=Count(Lower("source__publisher"), distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(backing, output_field=IntegerField()), Value(0))
+
+
+def derived_state(day: dt.date | None) -> dict[str, Any]:
+    """Status, since when, people, last confirmed and disputed, as of the end of `day` (None: everything)."""
+    latest = _changes(day).order_by(*LATEST_FIRST)
+    people = (
+        _changes(day, people__isnull=False)
+        .order_by()
+        .values("arrangement")
+        .annotate(total=Sum("people"))
+        .values("total")
+    )
+    return {
+        "at_status": Subquery(latest.values("status")[:1]),
+        "at_status_date": Subquery(latest.values("date")[:1]),
+        "at_status_precision": Subquery(latest.values("date_precision")[:1]),
+        "at_people": Subquery(people, output_field=IntegerField()),
+        "at_confirmed": last_confirmed(day),
+        "at_disputed": disputed(day),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Querysets
 
 
 class ArrangementQuerySet(models.QuerySet):
@@ -81,121 +234,28 @@ class ArrangementQuerySet(models.QuerySet):
         return self.current() if as_of is None else self.as_of(as_of)
 
     def current(self) -> ArrangementQuerySet:
-        """Arrangements with a status, annotated with their current state (stored; "stale" is live)."""
-        now = timezone.now()
+        """Arrangements with a status, annotated with their stored current state ("stale" is live)."""
         return self.exclude(status="").annotate(
             at_status=F("status"),
             at_status_date=F("status_date"),
             at_status_precision=F("status_precision"),
             at_people=F("people_transferred"),
-            at_stale=ExpressionWrapper(Q(stale_after__lte=now), output_field=BooleanField()),
+            at_confirmed=F("last_confirmed_at"),
             at_stale_after=F("stale_after"),
+            at_stale=stale_at("stale_after", timezone.now()),
             at_disputed=F("disputed"),
             at_sources_count=F("sources_count"),
         )
 
-    def with_live_evidence(self) -> ArrangementQuerySet:
-        """Annotate at_disputed and at_sources_count computed now from the log (needs an at_status annotation)."""
-        return self._with_evidence(None)
-
     def as_of(self, day: dt.date) -> ArrangementQuerySet:
         """Arrangements as they stood at the end of `day`; those with no status change by then are absent."""
-        StatusChange = _model("StatusChange")
-        changes = StatusChange.objects.filter(arrangement=OuterRef("pk"), date__lte=day).order_by(*LATEST_FIRST)
-        people = (
-            StatusChange.objects.filter(arrangement=OuterRef("pk"), date__lte=day, people__isnull=False)
-            .order_by()
-            .values("arrangement")
-            .annotate(total=Sum("people"))
-            .values("total")
-        )
-        qs = self.annotate(
-            at_status=Subquery(changes.values("status")[:1]),
-            at_status_date=Subquery(changes.values("date")[:1]),
-            at_status_precision=Subquery(changes.values("date_precision")[:1]),
-            at_people=Subquery(people, output_field=IntegerField()),
-        ).filter(at_status__isnull=False)
-        return qs._with_stale_as_of(day)._with_evidence(day)
-
-    def _with_stale_as_of(self, day: dt.date) -> ArrangementQuerySet:
-        StatusChange, Statement, Verification = (
-            _model("StatusChange"),
-            _model("Statement"),
-            _model("Verification"),
-        )
-
-        def latest(qs: models.QuerySet, field: str) -> Coalesce:
-            return Coalesce(
-                Subquery(qs.order_by(f"-{field}").values(field)[:1]), Value(_EPOCH), output_field=DateField()
+        return (
+            self.annotate(**derived_state(day))
+            .filter(at_status__isnull=False)
+            .annotate(
+                at_sources_count=sources_count(day, "at_status"), at_stale_after=deadline("at_status", "at_confirmed")
             )
-
-        confirmed = Greatest(
-            latest(StatusChange.objects.filter(arrangement=OuterRef("pk"), date__lte=day), "date"),
-            latest(Statement.objects.filter(arrangements=OuterRef("pk"), date__lte=day), "date"),
-            latest(
-                Verification.objects.filter(arrangement=OuterRef("pk"), verified_at__date__lte=day).annotate(
-                    day=TruncDate("verified_at")
-                ),
-                "day",
-            ),
-        )
-        # Stale by the end of `day` when confirmed + window falls on or before it: confirmed <= day - window.
-        whens = [
-            When(Q(at_status=status, _confirmed__lte=_days_before(day, window)), then=Value(True))
-            for status, window in stale_windows().items()
-            if window is not None
-        ]
-        return self.annotate(
-            _confirmed=confirmed,
-            at_stale=Case(*whens, default=Value(False), output_field=BooleanField()),
-            at_stale_after=Value(None, output_field=DateTimeField()),
-        )
-
-    def _with_evidence(self, day: dt.date | None) -> ArrangementQuerySet:
-        """Annotate at_disputed and at_sources_count (live, up to `day` when given)."""
-        Statement, Actor = _model("Statement"), _model("Actor")
-        Through = _model("StatusChange").sources.through
-        stances = [Statement.Stance.CONFIRMS, Statement.Stance.DENIES]
-
-        def position(side: str) -> Subquery:
-            qs = Statement.objects.filter(
-                arrangements=OuterRef("pk"),
-                actor__country=OuterRef(side),
-                actor__kind__in=Actor.GOVERNMENT_KINDS,
-                stance__in=stances,
-            )
-            if day is not None:
-                qs = qs.filter(date__lte=day)
-            return Subquery(qs.order_by(*LATEST_FIRST).values("stance")[:1])
-
-        backing = Through.objects.filter(
-            statuschange__arrangement=OuterRef("pk"),
-            statuschange__status=OuterRef("at_status"),
-            statuschange__retracted_at__isnull=True,
-        )
-        if day is not None:
-            backing = backing.filter(statuschange__date__lte=day)
-        backing = (
-            backing.order_by()
-            .values("statuschange__arrangement")
-            .annotate(n=Count(Lower("source__publisher"), distinct=True))
-            .values("n")
-        )
-        confirms, denies = Statement.Stance.CONFIRMS.value, Statement.Stance.DENIES.value
-        return self.annotate(
-            _sending_position=position("sending_state"),
-            _receiving_position=position("receiving_country"),
-        ).annotate(
-            at_disputed=Case(
-                When(
-                    Q(_sending_position=confirms, _receiving_position=denies)
-                    | Q(_sending_position=denies, _receiving_position=confirms),
-                    then=Value(True),
-                ),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            at_sources_count=Coalesce(Subquery(backing, output_field=IntegerField()), Value(0)),
+            .annotate(at_stale=stale_at("at_stale_after", end_of(day)))
         )
 
     def stale(self, value: bool = True) -> ArrangementQuerySet:
@@ -213,6 +273,40 @@ class ArrangementQuerySet(models.QuerySet):
     def with_related(self) -> ArrangementQuerySet:
         return self.select_related("sending_state", "receiving_country")
 
+    def with_terms(self) -> ArrangementQuerySet:
+        """Annotate each arrangement's known terms with their sources, in the same query (Arrangement.term_list)."""
+        Term = _model("Term")
+        term = JSONObject(
+            kind="kind",
+            value="value",
+            date="date",
+            precision="date_precision",
+            source_url="source__url",
+            source_publisher="source__publisher",
+        )
+        return self.annotate(terms_joined=joined(Term, "arrangement", Cast(term, models.TextField())))
+
+    def with_evidence(self, day: dt.date | None = None) -> ArrangementQuerySet:
+        """What the evidence block shows: the terms, and the status changes up to `day` with their sources
+        (Arrangement.backing_sources picks those that set the status). Two more queries however many rows."""
+        StatusChange = _model("StatusChange")
+        return self.with_terms().prefetch_related(
+            models.Prefetch(
+                "status_changes",
+                queryset=StatusChange.objects.up_to(day).prefetch_related("sources").order_by(*LATEST_FIRST),
+                to_attr="evidence_changes",
+            ),
+        )
+
+
+class CountryQuerySet(models.QuerySet):
+    def with_arrangements(self, sending_state: Any, as_of: dt.date | None = None) -> list[tuple[Any, Any]]:
+        """Every country with its arrangement for one sending state (None where there is none): two queries."""
+        Arrangement = _model("Arrangement")
+        states = {a.receiving_country_id: a for a in Arrangement.objects.for_sending_state(sending_state).at(as_of)}
+        countries: list[Any] = list(self.order_by("name"))
+        return [(country, states.get(country.pk)) for country in countries]
+
 
 class StatusChangeQuerySet(models.QuerySet):
     def for_sending_state(self, country: Any) -> StatusChangeQuerySet:
@@ -220,6 +314,9 @@ class StatusChangeQuerySet(models.QuerySet):
 
     def for_receiving_country(self, country: Any) -> StatusChangeQuerySet:
         return self.filter(country_filter("arrangement__receiving_country", country))
+
+    def up_to(self, day: dt.date | None) -> StatusChangeQuerySet:
+        return self if day is None else self.filter(date__lte=day)
 
     def latest_first(self) -> StatusChangeQuerySet:
         return self.order_by(*LATEST_FIRST)
@@ -240,11 +337,13 @@ class StatementQuerySet(models.QuerySet):
         return self.filter(
             Exists(
                 Through.objects.filter(
-                    statement=OuterRef("pk"),
-                    **{"arrangement__receiving_country__in": country_filter_codes(country)},
+                    statement=OuterRef("pk"), arrangement__receiving_country__in=country_codes(country)
                 )
             )
         )
+
+    def up_to(self, day: dt.date | None) -> StatementQuerySet:
+        return self if day is None else self.filter(date__lte=day)
 
     def latest_first(self) -> StatementQuerySet:
         return self.order_by(*LATEST_FIRST)
@@ -256,13 +355,35 @@ class StatementQuerySet(models.QuerySet):
 
 
 class SourceQuerySet(models.QuerySet):
-    pass
+    def by_url(self, url: str) -> SourceQuerySet:
+        """The source with this URL after normalisation (a source's identity), if on record."""
+        from .services.checks import normalize_url
+
+        return self.filter(normalized_url=normalize_url(url))
+
+    def cited_by(self, changes: Iterable[Any] = (), statements: Iterable[Any] = ()) -> SourceQuerySet:
+        """The sources of these status changes and statements (objects or ids), once each, newest first."""
+        ids = [getattr(c, "pk", c) for c in changes], [getattr(s, "pk", s) for s in statements]
+        return (
+            self.filter(Q(status_changes__in=ids[0]) | Q(statements__in=ids[1]))
+            .distinct()
+            .order_by(F("published").desc(nulls_last=True), "-pk")
+        )
 
 
-def country_filter_codes(countries: Any) -> list[str]:
-    if isinstance(countries, (str, models.Model)):
-        countries = [countries]
-    return [c.pk if isinstance(c, models.Model) else str(c).upper() for c in countries]
+def history_entries(
+    kinds: Iterable[tuple[Any, str]], *, user: Any = None, limit: int = 100
+) -> list[tuple[Any, str, Any]]:
+    """The merged history of several models, newest first: (when, kind label, historical record). One query per
+    model; with `user`, only that user's edits."""
+    entries: list[tuple[Any, str, Any]] = []
+    for model, label in kinds:
+        records = model.history.select_related("history_user").order_by("-history_date")
+        if user is not None:
+            records = records.filter(history_user=user)
+        entries += [(h.history_date, label, h) for h in records[:limit]]
+    entries.sort(key=lambda t: t[0], reverse=True)
+    return entries[:limit]
 
 
 class GroupConcat(models.Aggregate):
@@ -278,7 +399,7 @@ class GroupConcat(models.Aggregate):
         return super().as_sql(compiler, connection, function="STRING_AGG", **extra)
 
 
-def joined(model: Any, link: str, value: str) -> Subquery:
+def joined(model: Any, link: str, value: Any) -> Subquery:
     """A correlated subquery: `value` of every `model` row whose `link` is the outer row, as one GroupConcat string."""
     return Subquery(
         model.objects.filter(**{link: OuterRef("pk")})

@@ -62,5 +62,15 @@ def country_lookup() -> dict[str, Any]:
     return keys
 
 
+def parse_country(text: str | None) -> Any:
+    """The one country parser: ISO alpha-2 (`XK` for Kosovo), alpha-3, or an English name, case-insensitively.
+
+    Returns the Country, or None when the text names none (or names two). Filters, forms, the importer and the
+    services all call this.
+    """
+    key = (text or "").strip().casefold()
+    return country_lookup().get(key) if key else None
+
+
 def clear_lookup() -> None:
     _LOOKUP.clear()

@@ -18,33 +18,18 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
+from .caching import data_changed
 from .models import Arrangement, Source, StaleDigest
-from .querysets import stale_windows
-from .services import data_changed
+from .roles import editors
+from .services import recompute_deadlines
 
 logger = logging.getLogger(__name__)
 DIGEST_LISTED = 500  # entries named in one digest email; the rest are counted and in the needs-review queue
-
-
-def recompute_deadlines() -> int:
-    """Bring every stored deadline in line with the windows in settings (so a changed window takes effect)."""
-    changed = 0
-    for status, window in stale_windows().items():
-        rows = Arrangement.objects.filter(status=status)
-        if window is None:
-            changed += rows.filter(stale_after__isnull=False).update(stale_after=None, stale_since=None)
-        else:
-            expected = F("last_confirmed_at") + dt.timedelta(days=window)
-            changed += (
-                rows.filter(last_confirmed_at__isnull=False).exclude(stale_after=expected).update(stale_after=expected)
-            )
-    return changed
 
 
 def flag_stale(*, now: dt.datetime | None = None) -> int:
@@ -111,15 +96,7 @@ def _write_digest(run: uuid.UUID, flagged: int) -> None:
 
 def send_digests() -> int:
     """Send every digest not sent yet to the editors, each once (claimed with a conditional update first)."""
-    from .drf import EDITORS_GROUP
-
-    recipients = sorted(
-        get_user_model()
-        .objects.filter(Q(groups__name=EDITORS_GROUP) | Q(is_superuser=True), is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    recipients = sorted(editors().exclude(email="").values_list("email", flat=True).distinct())
     sent = 0
     for digest in StaleDigest.objects.filter(sent_at__isnull=True).order_by("created_at"):
         # Claim it: only the worker whose update hits the row sends it (at most once, even after a crash).

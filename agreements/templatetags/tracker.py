@@ -7,7 +7,7 @@ import datetime as dt
 from django import template
 
 from agreements.dates import format_partial_date, humanize_partial_date
-from agreements.models import Arrangement
+from agreements.models import status_label
 
 register = template.Library()
 
@@ -24,6 +24,6 @@ def partial_date_iso(value: dt.date | None, precision: str) -> str:
     return format_partial_date(value, precision)
 
 
-@register.filter
-def status_label(value: str) -> str:
-    return str(Arrangement.Status(value).label) if value in Arrangement.Status.values else "No reports"
+@register.filter(name="status_label")
+def status_label_filter(value: str) -> str:
+    return status_label(value)

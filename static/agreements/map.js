@@ -1,59 +1,29 @@
-// The map page: a Leaflet choropleth of receiving countries by status, a side panel with the evidence, and the
-// state (sending state, as-of date, selected country) kept in the URL. Text from the database reaches the DOM only
-// through textContent.
+// The map page's script: it draws the Leaflet choropleth (colours from /api/v1/map/) and keeps the state —
+// sending state, as-of date, selected country — in the URL. Everything else on the page (the panel with the
+// evidence, the legend and the table) is server-rendered HTML that htmx swaps in: this script renders no text.
 import { decodeFeatures } from "./topojson.js";
 
 const L = window.L;
+const htmx = window.htmx;
 const mapEl = document.getElementById("map");
 const panel = document.getElementById("panel");
 const form = document.getElementById("map-controls");
 const sendingSelect = document.getElementById("sending-state");
 const asOfInput = document.getElementById("as-of");
 const countrySelect = document.getElementById("country-select");
-const legendList = document.getElementById("legend-list");
-const reportsBody = document.querySelector(".reports tbody");
 
 const state = {
   sending: mapEl.dataset.sendingState,
   asOf: mapEl.dataset.asOf || "",
   selected: mapEl.dataset.selected || "",
 };
-let data = null; // the /api/v1/map/ payload
+let entries = new Map(); // iso2 -> entry of the /api/v1/map/ payload
+let colours = {};
+let noReports = "#F4F4F1";
 const layersByIso = new Map(); // iso2 -> [layer, ...]
-let panelRequest = 0;
-
-// ---- small DOM helpers (text only) -------------------------------------------------------------------------
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "href") el.href = safeHref(value);
-    else el.setAttribute(key, value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === "") continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-function safeHref(url) {
-  // Only http(s) links and our own paths; anything else (javascript:, data:) becomes inert.
-  if (typeof url !== "string") return "#";
-  if (url.startsWith("/") && !url.startsWith("//")) return url;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : "#";
-  } catch {
-    return "#";
-  }
-}
 
 function query(extra = {}) {
-  const params = new URLSearchParams();
-  params.set("sending_state", state.sending);
+  const params = new URLSearchParams({ sending_state: state.sending });
   if (state.asOf) params.set("as_of", state.asOf);
   for (const [k, v] of Object.entries(extra)) if (v) params.set(k, v);
   return params.toString();
@@ -61,8 +31,7 @@ function query(extra = {}) {
 
 function pushUrl(replace = false) {
   const url = `${location.pathname}?${query({ country: state.selected })}`;
-  if (replace) history.replaceState({ ...state }, "", url);
-  else history.pushState({ ...state }, "", url);
+  history[replace ? "replaceState" : "pushState"]({ ...state }, "", url);
 }
 
 async function getJson(url) {
@@ -71,7 +40,7 @@ async function getJson(url) {
   return response.json();
 }
 
-// ---- map ----------------------------------------------------------------------------------------------------
+// ---- drawing ------------------------------------------------------------------------------------------------
 
 const map = L.map(mapEl, {
   minZoom: 1,
@@ -90,14 +59,10 @@ map.fitBounds([
   [72, 175],
 ]);
 
-function colourOf(entry) {
-  return entry && entry.status ? data.colours[entry.status] : data.no_reports_colour;
-}
-
 function styleOf(entry) {
   const reported = entry && entry.status;
   return {
-    fillColor: colourOf(entry),
+    fillColor: reported ? colours[entry.status] : noReports,
     fillOpacity: 1,
     color: entry && entry.disputed ? "#000000" : reported ? "#333333" : "#9a9a9a",
     weight: entry && entry.disputed ? 2.5 : reported ? 1 : 0.5,
@@ -106,9 +71,7 @@ function styleOf(entry) {
 }
 
 function labelOf(entry) {
-  const notes = [];
-  if (entry.disputed) notes.push("disputed");
-  if (entry.stale) notes.push("not verified recently");
+  const notes = [entry.disputed && "disputed", entry.stale && "not verified recently"].filter(Boolean);
   return `${entry.name}: ${entry.status_label}${notes.length ? ` (${notes.join(", ")})` : ""}`;
 }
 
@@ -126,9 +89,8 @@ function decorate(layer, iso2) {
 }
 
 function restyle() {
-  const byIso = new Map(data.results.map((e) => [e.iso2, e]));
   for (const [iso2, layers] of layersByIso) {
-    const entry = byIso.get(iso2);
+    const entry = entries.get(iso2);
     layers.forEach((layer, index) => {
       layer.setStyle(styleOf(entry));
       const el = layer.getElement();
@@ -143,177 +105,89 @@ function restyle() {
   }
 }
 
+function addLayer(iso2, layer) {
+  if (!layersByIso.has(iso2)) layersByIso.set(iso2, []);
+  layersByIso.get(iso2).push(layer);
+  layer.on("click", () => select(iso2));
+}
+
 function buildLayers(topology) {
-  const names = new Map(data.results.map((e) => [e.iso2, e.name]));
-  const features = decodeFeatures(topology, "countries").sort((a, b) =>
-    (names.get(a.id) || "~").localeCompare(names.get(b.id) || "~"),
-  );
-  const shaped = new Set();
+  const name = (iso2) => (entries.get(iso2) || {}).name || "~";
+  const features = decodeFeatures(topology, "countries").sort((a, b) => name(a.id).localeCompare(name(b.id)));
   L.geoJSON(features, {
-    style: { fillColor: data.no_reports_colour, fillOpacity: 1, color: "#9a9a9a", weight: 0.5 },
+    style: { fillColor: noReports, fillOpacity: 1, color: "#9a9a9a", weight: 0.5 },
     onEachFeature(feature, layer) {
       if (!feature.id) {
         layer.options.interactive = false; // no single ISO country (e.g. Siachen Glacier)
         return;
       }
-      shaped.add(feature.id);
-      if (!layersByIso.has(feature.id)) layersByIso.set(feature.id, []);
-      layersByIso.get(feature.id).push(layer);
-      layer.on("click", () => select(feature.id));
+      addLayer(feature.id, layer);
       layer.on("add", () => decorate(layer, feature.id));
     },
   }).addTo(map);
   // Countries too small for a polygon at this scale are markers.
-  for (const entry of data.results) {
-    if (shaped.has(entry.iso2)) continue;
+  for (const entry of entries.values()) {
+    if (layersByIso.has(entry.iso2)) continue;
     const marker = L.circleMarker([entry.latitude, entry.longitude], { radius: 5 });
-    marker.on("click", () => select(entry.iso2));
+    addLayer(entry.iso2, marker);
     marker.on("add", () => {
       decorate(marker, entry.iso2);
       marker.getElement().classList.add("microstate");
     });
-    layersByIso.set(entry.iso2, [marker]);
     marker.addTo(map);
   }
 }
 
-// ---- legend and table ---------------------------------------------------------------------------------------
+// ---- server-rendered fragments ------------------------------------------------------------------------------
 
-function updateLegend() {
-  const counts = {};
-  for (const e of data.results) if (e.status) counts[e.status] = (counts[e.status] || 0) + 1;
-  for (const li of legendList.querySelectorAll("li[data-status]")) {
-    const count = li.querySelector(".count");
-    if (count) count.textContent = String(counts[li.dataset.status] || 0);
-  }
-  const heading = document.getElementById("legend-h");
-  heading.textContent = state.asOf ? `Status as of ${state.asOf}` : "Status";
-}
-
-function updateTable() {
-  const rows = data.results.filter((e) => e.status);
-  reportsBody.replaceChildren(
-    ...(rows.length
-      ? rows.map((e) =>
-          h(
-            "tr",
-            {},
-            h("th", { scope: "row" }, h("a", { href: `/countries/${e.iso2}/` }, e.name)),
-            h("td", {}, h("span", { class: `swatch status-${e.status}` }), e.status_label),
-            h("td", {}, e.status_since || ""),
-            h("td", {}, e.people_transferred === null ? "—" : String(e.people_transferred)),
-            h("td", {}, String(e.sources_count)),
-            h("td", {}, [e.disputed ? "Disputed " : "", e.stale ? "Not verified recently" : ""].join("")),
-          ),
-        )
-      : [h("tr", {}, h("td", { colspan: "6" }, "No reports by this date."))]),
-  );
-  const heading = document.getElementById("reports-h");
-  heading.textContent = state.asOf ? `Countries with reports as of ${state.asOf}` : "Countries with reports";
-}
-
-// ---- panel --------------------------------------------------------------------------------------------------
-
-function sourceItem(s) {
-  return h(
-    "li",
-    {},
-    h("a", { href: s.url, rel: "noopener noreferrer nofollow", class: "source-link" }, s.publisher, s.title ? `: ${s.title}` : ""),
-    s.published_display ? ` · ${s.published_display}` : "",
-    s.dead ? h("span", { class: "dead-link" }, " link dead") : "",
-  );
-}
-
-function renderPanel(p) {
-  const title = h("h2", { id: "panel-title", tabindex: "-1" }, p.country.name);
-  const parts = [title];
-  const a = p.arrangement;
-  if (!a) {
-    parts.push(h("p", { class: "status-line" }, h("span", { class: "swatch status-none" }), "No reports"));
-    parts.push(h("p", {}, `Nothing on record of ${p.sending_state.name} approaching ${p.country.name}${p.as_of ? ` by ${p.as_of}` : ""}.`));
-  } else {
-    parts.push(
-      h(
-        "p",
-        { class: "status-line" },
-        h("span", { class: `swatch status-${a.status}` }),
-        h("strong", { class: "status" }, a.status_label),
-        ` since ${a.status_since_display}`,
-      ),
-    );
-    parts.push(h("p", { class: "sub" }, `Sending state: ${p.sending_state.name} · backed by ${a.sources_count} publisher${a.sources_count === 1 ? "" : "s"}`));
-    if (a.summary) parts.push(h("p", {}, a.summary));
-    if (a.people_transferred !== null) parts.push(h("p", {}, `People transferred so far: ${a.people_transferred}`));
-    if (a.disputed) parts.push(h("p", { class: "note disputed" }, "Disputed: the two governments' latest statements contradict each other."));
-    if (a.stale) parts.push(h("p", { class: "note stale" }, a.last_confirmed_display ? `Not verified since ${a.last_confirmed_display}.` : "Not verified recently."));
-  }
-  if (p.statements.length) {
-    parts.push(h("h3", {}, "Latest statements"));
-    parts.push(
-      h(
-        "ul",
-        { class: "statements" },
-        p.statements.map((s) =>
-          h(
-            "li",
-            { class: `stance-${s.stance}` },
-            h("p", { class: "meta" }, s.date_display, " · ", h("a", { href: s.actor_url }, s.actor), s.actor_role ? `, ${s.actor_role}` : "", " · ", h("span", { class: "stance" }, s.stance_label)),
-            s.quote ? h("blockquote", {}, `“${s.quote}”`) : "",
-            s.paraphrase ? h("p", {}, s.paraphrase) : "",
-          ),
-        ),
-      ),
-    );
-  }
-  if (p.sources.length) {
-    parts.push(h("h3", {}, "Sources"));
-    parts.push(h("ul", { class: "sources" }, p.sources.map(sourceItem)));
-  }
-  parts.push(h("p", {}, h("a", { href: p.country.url, class: "country-link" }, `Everything on ${p.country.name} →`)));
-  const close = h("button", { type: "button", class: "panel-close", "aria-label": "Close panel" }, "×");
-  close.addEventListener("click", () => select(""));
-  panel.replaceChildren(close, ...parts);
-  panel.classList.add("is-open");
+function showHint() {
+  panel.classList.remove("is-open");
+  const hint = document.getElementById("panel-hint");
+  panel.replaceChildren(hint.content.cloneNode(true));
 }
 
 async function select(iso2, { push = true, focus = true } = {}) {
   state.selected = iso2;
   countrySelect.value = iso2;
   if (push) pushUrl();
-  if (data) restyle();
-  if (!iso2) {
-    panel.classList.remove("is-open");
-    panel.replaceChildren(h("h2", { id: "panel-title" }, "Choose a country"), h("p", { class: "panel-hint" }, "Click a country on the map, Tab to one, or choose it above."));
-    return;
-  }
-  const request = ++panelRequest;
-  try {
-    const payload = await getJson(`${mapEl.dataset.panelUrl}${encodeURIComponent(iso2)}/?${query()}`);
-    if (request !== panelRequest) return; // a later selection won
-    renderPanel(payload);
-    if (focus) document.getElementById("panel-title").focus({ preventScroll: window.innerWidth > 800 });
-  } catch (error) {
-    panel.replaceChildren(h("h2", { id: "panel-title" }, "Could not load this country"), h("p", {}, String(error.message)));
-  }
+  restyle();
+  if (!iso2) return showHint();
+  const url = `/countries/${encodeURIComponent(iso2)}/panel/?${query()}`;
+  await htmx.ajax("GET", url, { target: "#panel", swap: "innerHTML" });
+  if (state.selected !== iso2) return; // a later selection won
+  panel.classList.add("is-open");
+  if (focus) document.getElementById("panel-title").focus({ preventScroll: window.innerWidth > 800 });
 }
 
-// ---- loading and controls -----------------------------------------------------------------------------------
-
-async function loadData() {
-  data = await getJson(`${mapEl.dataset.mapUrl}?${query()}`);
-}
+panel.addEventListener("click", (event) => {
+  if (event.target.closest(".panel-close")) select("");
+});
 
 async function refresh() {
   await loadData();
   restyle();
-  updateLegend();
-  updateTable();
+  await htmx.ajax("GET", `${mapEl.dataset.homeUrl}?${query()}`, { target: "#map-side", swap: "outerHTML" });
   if (state.selected) await select(state.selected, { push: false, focus: false });
 }
+
+async function loadData() {
+  const data = await getJson(`${mapEl.dataset.mapUrl}?${query()}`);
+  colours = data.colours;
+  noReports = data.no_reports_colour;
+  entries = new Map(data.results.map((e) => [e.iso2, e]));
+}
+
+// ---- controls -----------------------------------------------------------------------------------------------
 
 function readControls() {
   state.sending = sendingSelect.value || state.sending;
   state.asOf = asOfInput.value || "";
+}
+
+function onControlsChange() {
+  readControls();
+  pushUrl();
+  refresh();
 }
 
 form.addEventListener("submit", (event) => {
@@ -323,23 +197,13 @@ form.addEventListener("submit", (event) => {
   pushUrl();
   refresh().then(() => (chosen !== state.selected ? select(chosen) : null));
 });
-sendingSelect.addEventListener("change", () => {
-  readControls();
-  pushUrl();
-  refresh();
-});
-asOfInput.addEventListener("change", () => {
-  readControls();
-  pushUrl();
-  refresh();
-});
+sendingSelect.addEventListener("change", onControlsChange);
+asOfInput.addEventListener("change", onControlsChange);
 countrySelect.addEventListener("change", () => select(countrySelect.value));
 document.querySelector("#map-controls .today").addEventListener("click", (event) => {
   event.preventDefault();
   asOfInput.value = "";
-  readControls();
-  pushUrl();
-  refresh();
+  onControlsChange();
 });
 window.addEventListener("popstate", () => {
   const params = new URLSearchParams(location.search);
@@ -354,12 +218,13 @@ async function start() {
   const [topology] = await Promise.all([getJson(mapEl.dataset.boundariesUrl), loadData()]);
   buildLayers(topology);
   restyle();
-  updateLegend();
   mapEl.dataset.ready = "true";
   pushUrl(true);
-  if (state.selected) await select(state.selected, { push: false, focus: false });
 }
 
 start().catch((error) => {
-  mapEl.replaceChildren(h("p", { class: "map-error" }, `The map could not be drawn: ${error.message}`));
+  const message = document.createElement("p");
+  message.className = "map-error";
+  message.textContent = `The map could not be drawn: ${error.message}`;
+  mapEl.replaceChildren(message);
 });

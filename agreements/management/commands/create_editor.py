@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agreements.drf import EDITORS_GROUP
+from agreements.roles import EDITORS_GROUP
 
 
 class Command(BaseCommand):

@@ -1,0 +1,192 @@
+"""Shared checks of the write path: URLs, countries, dates, text, sources, and the content identity of events.
+
+Every check raises a ValidationError naming the field it refuses, so forms, the API and the importer can show the
+problem next to what was typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ..dates import Precision, format_partial_date
+from ..models import Country, Source
+from ..reference import parse_country
+
+MAX_TEXT = 5000  # quotes, paraphrases and notes: a paragraph or a few, never a whole article
+TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
+User = AbstractBaseUser | AnonymousUser | None
+
+
+def clean_http_url(url: str, *, field: str = "url") -> str:
+    """Return the URL stripped, or refuse anything that is not an absolute http(s) URL."""
+    url = (url or "").strip()
+    if not url:
+        raise ValidationError({field: "A URL is required."})
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise ValidationError({field: f"Only http and https URLs are accepted (got {url[:100]!r})."})
+    if not parts.hostname or any(ch.isspace() for ch in url):
+        raise ValidationError({field: f"Not a valid URL: {url[:100]!r}."})
+    if len(url) > 2000:
+        raise ValidationError({field: "The URL is longer than 2,000 characters."})
+    return url
+
+
+def normalize_url(url: str) -> str:
+    """The identity of a source: scheme-less, lower-case host, no default port, fragment or tracking parameters."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith(TRACKING_PARAMS))
+    )
+    return urlunsplit(("https", host, path, query, ""))
+
+
+def resolve_country(value: Country | str | None, *, field: str) -> Country:
+    """A Country from an instance or any form the country parser accepts; unknown → ValidationError."""
+    if isinstance(value, Country):
+        return value
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: "A country is required."})
+    country = parse_country(text)
+    if country is None:
+        raise ValidationError({field: f"Unknown country {text[:100]!r}."})
+    return country
+
+
+def check_date(date: dt.date | None, precision: str, *, field: str = "date") -> None:
+    if date is None:
+        raise ValidationError({field: "A date is required."})
+    if precision not in Precision.values:
+        raise ValidationError({field: f"Unknown date precision {precision!r}."})
+    if date > timezone.now().date():
+        raise ValidationError({field: f"The date {format_partial_date(date, precision)} is in the future."})
+
+
+def check_text(value: str, *, field: str) -> str:
+    value = (value or "").strip()
+    if len(value) > MAX_TEXT:
+        raise ValidationError({field: f"At most {MAX_TEXT:,} characters ({len(value):,} given)."})
+    return value
+
+
+def check_sources(sources: Sequence[Source] | None) -> list[Source]:
+    sources = [s for s in (sources or []) if s is not None]
+    if not sources:
+        raise ValidationError({"sources": "At least one source is required: nothing is recorded without one."})
+    return sources
+
+
+def check_people(people: int | None, *, field: str = "people") -> None:
+    if people is not None and (not isinstance(people, int) or isinstance(people, bool) or people < 0):
+        raise ValidationError({field: f"People transferred must be a whole number ≥ 0 (got {people!r})."})
+
+
+def content_key(**fields: Any) -> str:
+    """A stable identity for an event without an import_ref: a hash of what it says."""
+    payload = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def status_change_key(
+    *,
+    sending_state: str,
+    receiving_country: str,
+    date: dt.date,
+    precision: str,
+    status: str,
+    note: str,
+    people: int | None,
+    with_statement: bool = False,
+) -> str:
+    return content_key(
+        record_type="status_change",
+        sending_state=sending_state,
+        receiving_country=receiving_country,
+        date=format_partial_date(date, precision),
+        status=status,
+        note=note,
+        people=people,
+        statement=with_statement,
+    )
+
+
+def statement_key(
+    *,
+    sending_state: str,
+    receiving_countries: Iterable[str],
+    date: dt.date,
+    precision: str,
+    actor: str,
+    stance: str,
+    quote: str,
+    paraphrase: str,
+    status: str | None,
+) -> str:
+    return content_key(
+        record_type="statement",
+        sending_state=sending_state,
+        receiving_countries=sorted(set(receiving_countries)),
+        date=format_partial_date(date, precision),
+        actor=actor.casefold(),
+        stance=stance,
+        quote=quote,
+        paraphrase=paraphrase,
+        status=status or "",
+    )
+
+
+def track(instance: Any, user: User, reason: str) -> None:
+    """Tell django-simple-history who made this save and why."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        instance._history_user = user
+    instance._change_reason = (reason or "")[:100]
+
+
+def history_user(user: User) -> Any:
+    """The user to record in the history, or None for anonymous and system writes."""
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def unique_slugs(names: list[str]) -> list[str]:
+    """A new, unused actor slug for each name (names that slug alike get -2, -3, …)."""
+    from ..models import Actor
+
+    bases = [slugify(name)[:200] or "actor" for name in names]
+    taken: set[str] = set()
+    for group in chunks(sorted(set(bases)), 100):
+        prefixes = Q()
+        for base in group:
+            prefixes |= Q(slug__startswith=base)
+        taken |= set(Actor.objects.filter(prefixes).values_list("slug", flat=True))
+    slugs = []
+    for base in bases:
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

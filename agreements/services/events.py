@@ -1,0 +1,93 @@
+"""The one builder of events: every status change and statement — from the editor's form, the API, the admin or
+the importer — is made here, with its content identity, before it is saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from ..models import Actor, Arrangement, Country, Statement, StatusChange
+from .checks import statement_key, status_change_key
+
+
+def new_status_change(
+    *,
+    arrangement: Arrangement,
+    status: str,
+    date: dt.date,
+    precision: str,
+    note: str = "",
+    people: int | None = None,
+    statement: Statement | None = None,
+    import_ref: str | None = None,
+    recorded_at: dt.datetime | None = None,
+) -> StatusChange:
+    """An unsaved status change of `arrangement` (checked by the caller)."""
+    change = StatusChange(
+        arrangement=arrangement,
+        status=status,
+        date=date,
+        date_precision=precision,
+        note=note,
+        people=people,
+        statement=statement,
+        import_ref=(import_ref or "").strip() or None,
+        content_key=status_change_key(
+            sending_state=arrangement.sending_state_id,
+            receiving_country=arrangement.receiving_country_id,
+            date=date,
+            precision=precision,
+            status=status,
+            note=note,
+            people=people,
+            with_statement=statement is not None,
+        ),
+    )
+    if recorded_at is not None:
+        change.recorded_at = recorded_at
+    return change
+
+
+def new_statement(
+    *,
+    actor: Actor,
+    sending_state: Country,
+    receiving_countries: Iterable[str],
+    date: dt.date,
+    precision: str,
+    stance: str,
+    quote: str = "",
+    paraphrase: str = "",
+    status: str | None = None,
+    import_ref: str | None = None,
+) -> Statement:
+    """An unsaved statement (checked by the caller); `receiving_countries` are the ISO codes it concerns."""
+    return Statement(
+        actor=actor,
+        sending_state=sending_state,
+        date=date,
+        date_precision=precision,
+        stance=stance,
+        quote=quote,
+        paraphrase=paraphrase,
+        import_ref=(import_ref or "").strip() or None,
+        content_key=statement_key(
+            sending_state=sending_state.pk,
+            receiving_countries=list(receiving_countries),
+            date=date,
+            precision=precision,
+            actor=actor.name,
+            stance=stance,
+            quote=quote,
+            paraphrase=paraphrase,
+            status=status,
+        ),
+    )
+
+
+def arrangement_ids(record: Any) -> list[int]:
+    """The arrangements whose derived state an event (or a term) feeds."""
+    if isinstance(record, Statement):
+        return list(record.arrangements.values_list("pk", flat=True))
+    return [record.arrangement_id]

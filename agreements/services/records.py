@@ -1,0 +1,482 @@
+"""Single-record writes: find-or-create sources, actors and arrangements; record status changes, statements and
+terms; verify, retract and correct. Each is keyword-only and atomic, refuses bad input with a ValidationError
+naming the field, records who made the change and why (django-simple-history), refreshes the derived state of the
+arrangements it touches, and invalidates cached reads on commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..caching import data_changed
+from ..dates import Precision
+from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, Verification
+from .checks import (
+    User,
+    check_date,
+    check_people,
+    check_sources,
+    check_text,
+    clean_http_url,
+    normalize_url,
+    resolve_country,
+    track,
+    unique_slugs,
+)
+from .derived import refresh_arrangements
+from .events import arrangement_ids, new_statement, new_status_change
+
+
+@dataclass
+class Found:
+    """The result of a find-or-create: the object, whether it was created, and details that differed."""
+
+    obj: Any
+    created: bool
+    differences: list[str] = field(default_factory=list)
+
+
+def differences(obj: Any, given: dict[str, Any]) -> list[str]:
+    """Given details that differ from the stored ones (empty values are not compared)."""
+    out = []
+    for name, value in given.items():
+        if value in (None, ""):
+            continue
+        stored = getattr(obj, name)
+        stored_cmp = stored.pk if hasattr(stored, "pk") else stored
+        value_cmp = value.pk if hasattr(value, "pk") else value
+        if str(stored_cmp or "").casefold() != str(value_cmp).casefold():
+            out.append(f"{name}: stored {stored_cmp!r}, given {value_cmp!r} (stored kept)")
+    return out
+
+
+@transaction.atomic
+def get_or_create_source(
+    *,
+    url: str,
+    publisher: str = "",
+    title: str = "",
+    published: dt.date | None = None,
+    published_precision: str = Precision.DAY,
+    kind: str = "",
+    archive_url: str = "",
+    user: User = None,
+    reason: str = "",
+) -> Found:
+    """The source with this URL after normalisation, or a new one (which needs a publisher)."""
+    url = clean_http_url(url, field="source_url")
+    normalized = normalize_url(url)
+    existing = Source.objects.by_url(url).first()
+    given = {"publisher": publisher.strip(), "title": title.strip(), "kind": kind}
+    if existing is not None:
+        return Found(existing, False, differences(existing, given))
+    if not publisher.strip():
+        raise ValidationError({"source_publisher": "A new source needs its publisher."})
+    if kind and kind not in Source.Kind.values:
+        raise ValidationError({"source_kind": f"Unknown source kind {kind!r}."})
+    if published is not None:
+        check_date(published, published_precision, field="source_date")
+    if archive_url:
+        archive_url = clean_http_url(archive_url, field="archive_url")
+    if len(title) > 500 or len(publisher) > 200:
+        raise ValidationError({"source_title": "Title at most 500 characters, publisher at most 200."})
+    source = Source(
+        url=url,
+        normalized_url=normalized,
+        publisher=publisher.strip(),
+        title=title.strip(),
+        published=published,
+        published_precision=published_precision,
+        kind=kind,
+        archive_url=archive_url,
+    )
+    track(source, user, reason or "new source")
+    source.save()
+    data_changed()
+    return Found(source, True)
+
+
+@transaction.atomic
+def get_or_create_actor(
+    *,
+    name: str,
+    role: str = "",
+    kind: str = "",
+    country: Country | str | None = None,
+    user: User = None,
+    reason: str = "",
+) -> Found:
+    """The actor with this name (case-insensitive), or a new one."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"actor": "An actor is required."})
+    if len(name) > 200:
+        raise ValidationError({"actor": "An actor's name has at most 200 characters."})
+    if kind and kind not in Actor.Kind.values:
+        raise ValidationError({"actor_kind": f"Unknown actor kind {kind!r}."})
+    country_obj = resolve_country(country, field="actor_country") if country else None
+    existing = Actor.objects.filter(name__iexact=name).first()
+    if existing is not None:
+        return Found(
+            existing,
+            False,
+            differences(existing, {"role": role.strip(), "kind": kind, "country": country_obj}),
+        )
+    actor = Actor(
+        name=name,
+        slug=unique_slugs([name])[0],
+        role=role.strip()[:200],
+        kind=kind or Actor.Kind.OTHER,
+        country=country_obj,
+    )
+    track(actor, user, reason or "new actor")
+    actor.save()
+    data_changed()
+    return Found(actor, True)
+
+
+def get_or_create_arrangement(
+    *, sending_state: Country | str, receiving_country: Country | str, user: User = None, reason: str = ""
+) -> Found:
+    """The arrangement of this pair, locked for the rest of the transaction (writers of one arrangement queue up, so
+    each one's refresh of the derived state sees every change committed before it), or a new one."""
+    sending = resolve_country(sending_state, field="sending_state")
+    receiving = resolve_country(receiving_country, field="receiving_country")
+    if sending.pk == receiving.pk:
+        raise ValidationError({"receiving_country": "The receiving country must differ from the sending state."})
+    pair = {"sending_state": sending, "receiving_country": receiving}
+    existing = Arrangement.objects.select_for_update().filter(**pair).first()
+    if existing is not None:
+        return Found(existing, False)
+    arrangement = Arrangement(**pair)
+    track(arrangement, user, reason or "new arrangement")
+    try:
+        with transaction.atomic():  # a savepoint: another writer may create the same pair at the same moment
+            arrangement.save()
+    except IntegrityError:
+        return Found(Arrangement.objects.select_for_update().get(**pair), False)
+    return Found(arrangement, True)
+
+
+@transaction.atomic
+def record_status_change(
+    *,
+    sending_state: Country | str,
+    receiving_country: Country | str,
+    status: str,
+    date: dt.date | None,
+    precision: str = Precision.DAY,
+    sources: Sequence[Source],
+    note: str = "",
+    people: int | None = None,
+    statement: Statement | None = None,
+    import_ref: str | None = None,
+    user: User = None,
+    reason: str = "",
+) -> StatusChange:
+    """Record that an arrangement moved to `status` on `date`, on the word of at least one source."""
+    if status not in Arrangement.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}; one of {', '.join(Arrangement.Status.values)}."})
+    check_date(date, precision)
+    assert date is not None
+    sources = check_sources(sources)
+    note = check_text(note, field="note")
+    check_people(people)
+    arrangement = get_or_create_arrangement(
+        sending_state=sending_state, receiving_country=receiving_country, user=user, reason=reason
+    ).obj
+    change = new_status_change(
+        arrangement=arrangement,
+        status=status,
+        date=date,
+        precision=precision,
+        note=note,
+        people=people,
+        statement=statement,
+        import_ref=import_ref,
+    )
+    track(change, user, reason or "status change recorded")
+    change.save()
+    change.sources.add(*sources)
+    refresh_arrangements([arrangement.pk])
+    data_changed()
+    return change
+
+
+@transaction.atomic
+def log_statement(
+    *,
+    actor: Actor | None,
+    sending_state: Country | str,
+    receiving_countries: Iterable[Country | str] = (),
+    stance: str,
+    date: dt.date | None,
+    precision: str = Precision.DAY,
+    quote: str = "",
+    paraphrase: str = "",
+    sources: Sequence[Source],
+    status: str | None = None,
+    import_ref: str | None = None,
+    user: User = None,
+    reason: str = "",
+) -> Statement:
+    """Log what an actor said about arrangements (or, with no receiving country, the sending state's policy).
+
+    With `status`, the same step records that status change for each receiving country, from the same sources.
+    """
+    if actor is None:
+        raise ValidationError({"actor": "A statement needs its actor."})
+    if not stance:
+        raise ValidationError({"stance": "A statement needs a stance."})
+    if stance not in Statement.Stance.values:
+        raise ValidationError({"stance": f"Unknown stance {stance!r}; one of {', '.join(Statement.Stance.values)}."})
+    check_date(date, precision)
+    assert date is not None
+    sources = check_sources(sources)
+    quote = check_text(quote, field="quote")
+    paraphrase = check_text(paraphrase, field="paraphrase")
+    if not quote and not paraphrase:
+        raise ValidationError({"quote": "A statement needs a quote or a paraphrase."})
+    sending = resolve_country(sending_state, field="sending_state")
+    receiving = []
+    for value in receiving_countries:
+        country = resolve_country(value, field="receiving_country")
+        if country not in receiving:
+            receiving.append(country)
+    if status and not receiving:
+        raise ValidationError({"status": "A status change needs a receiving country."})
+    arrangements = [
+        get_or_create_arrangement(sending_state=sending, receiving_country=c, user=user, reason=reason).obj
+        for c in receiving
+    ]
+    statement = new_statement(
+        actor=actor,
+        sending_state=sending,
+        receiving_countries=[c.pk for c in receiving],
+        date=date,
+        precision=precision,
+        stance=stance,
+        quote=quote,
+        paraphrase=paraphrase,
+        status=status,
+        import_ref=import_ref,
+    )
+    track(statement, user, reason or "statement logged")
+    statement.save()
+    statement.sources.add(*sources)
+    statement.arrangements.add(*arrangements)
+    for country in receiving if status else []:
+        record_status_change(
+            sending_state=sending,
+            receiving_country=country,
+            status=status or "",
+            date=date,
+            precision=precision,
+            sources=sources,
+            note=paraphrase or quote,
+            statement=statement,
+            user=user,
+            reason=reason or "status change recorded with a statement",
+        )
+    refresh_arrangements([a.pk for a in arrangements])
+    data_changed()
+    return statement
+
+
+@transaction.atomic
+def add_sources(
+    *, record: StatusChange | Statement, sources: Sequence[Source], user: User = None, reason: str = ""
+) -> int:
+    """Attach further sources to an existing event; returns how many were new to it."""
+    sources = check_sources(sources)
+    have = set(record.sources.values_list("pk", flat=True))
+    new = [s for s in sources if s.pk not in have]
+    if new:
+        record.sources.add(*new)
+        refresh_arrangements(arrangement_ids(record))
+        data_changed()
+    return len(new)
+
+
+@transaction.atomic
+def verify_arrangement(*, arrangement: Arrangement, user: User, note: str = "") -> Verification:
+    """An editor's "still accurate": recorded, and the staleness deadline starts again from now."""
+    note = check_text(note, field="note")
+    Arrangement.objects.select_for_update().filter(pk=arrangement.pk).exists()
+    verification = Verification.objects.create(
+        arrangement=arrangement,
+        verified_by=user if user is not None and getattr(user, "is_authenticated", False) else None,  # type: ignore[misc]
+        verified_at=timezone.now(),
+        note=note,
+    )
+    refresh_arrangements([arrangement.pk])
+    data_changed()
+    return verification
+
+
+def _check_term(*, kind: str, value: str, date: dt.date | None, precision: str) -> str:
+    """A term is a date (signed, in force, expires — an expiry may lie ahead) or a value (the others)."""
+    if kind not in Term.Kind.values:
+        raise ValidationError({"kind": f"Unknown term {kind!r}; one of {', '.join(Term.Kind.values)}."})
+    value = check_text(value, field="value")
+    if len(value) > 500:
+        raise ValidationError({"value": f"At most 500 characters ({len(value):,} given)."})
+    if kind in Term.DATED:
+        if date is None:
+            raise ValidationError({"date": "This term is a date: give it (YYYY-MM-DD, YYYY-MM or YYYY)."})
+        if kind != Term.Kind.EXPIRES:
+            check_date(date, precision)
+    elif not value:
+        raise ValidationError({"value": "Say what the term is."})
+    return value
+
+
+@transaction.atomic
+def record_term(
+    *,
+    sending_state: Country | str,
+    receiving_country: Country | str,
+    kind: str,
+    value: str = "",
+    date: dt.date | None = None,
+    precision: str = Precision.DAY,
+    source: Source | None,
+    user: User = None,
+    reason: str = "",
+) -> Term:
+    """Record a known term of an arrangement (instrument, dates, who is covered, cap, payment), with its source.
+
+    Date terms (signed, in force, expires) need a date — an expiry may lie ahead; the others need a value.
+    """
+    if source is None:
+        raise ValidationError({"sources": "A term needs its source: nothing is recorded without one."})
+    value = _check_term(kind=kind, value=value, date=date, precision=precision)
+    arrangement = get_or_create_arrangement(
+        sending_state=sending_state, receiving_country=receiving_country, user=user, reason=reason
+    ).obj
+    term = Term(arrangement=arrangement, kind=kind, value=value, date=date, date_precision=precision, source=source)
+    track(term, user, reason or "term recorded")
+    term.save()
+    data_changed()
+    return term
+
+
+@transaction.atomic
+def retract_record(*, obj: StatusChange | Statement, user: User, reason: str) -> None:
+    """Hide a record from every public view, with a reason; it stays in the history (editors never hard-delete).
+
+    Retracting a statement retracts the status changes recorded with it.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "A retraction needs a reason."})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "At most 500 characters."})
+    if obj.retracted_at is not None:
+        raise ValidationError({"reason": "This record is already retracted."})
+    records: list[Any] = [obj]
+    if isinstance(obj, Statement):
+        records += list(obj.status_changes.all())
+    now = timezone.now()
+    touched: set[int] = set()
+    for record in records:
+        record.retracted_at, record.retraction_reason = now, reason
+        track(record, user, f"retracted: {reason}")
+        record.save(update_fields=["retracted_at", "retraction_reason"])
+        touched |= set(arrangement_ids(record))
+    refresh_arrangements(touched)
+    data_changed()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bulk: the importer's write path (set-based, a fixed number of queries per batch)
+
+
+EDITABLE_FIELDS = {
+    Source: {"publisher", "title", "published", "published_precision", "kind", "archive_url"},
+    Actor: {"name", "role", "kind", "country"},
+    Arrangement: {"summary"},
+    StatusChange: {"status", "date", "date_precision", "note", "people"},
+    Statement: {"stance", "date", "date_precision", "quote", "paraphrase", "actor"},
+    Term: {"value", "date", "date_precision"},
+}
+
+
+def record_version(obj: Any) -> int:
+    """A token for "the record as the editor saw it": the id of its latest history entry."""
+    latest = obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    return int(latest or 0)
+
+
+@transaction.atomic
+def correct_record(
+    *, obj: Any, changes: dict[str, Any], user: User, reason: str, expected_version: int | None = None
+) -> Any:
+    """Edit fields of an existing record; every correction needs a reason and lands in its history.
+
+    With `expected_version` (from record_version() when the editor opened the record), a record changed by someone
+    else in the meantime is refused rather than overwritten: no lost update.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Every correction needs a reason."})
+    obj = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+    if expected_version is not None and record_version(obj) != expected_version:
+        raise ValidationError(
+            "This record was changed by someone else since you opened it. Reload it to see the change, then correct "
+            "it again if still needed."
+        )
+    allowed = EDITABLE_FIELDS.get(type(obj), set())
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "This field cannot be corrected here."})
+    if changes.get("archive_url"):
+        changes["archive_url"] = clean_http_url(changes["archive_url"], field="archive_url")
+    for name in ("note", "quote", "paraphrase", "summary", "value"):
+        if name in changes:
+            changes[name] = check_text(changes[name], field=name)
+    if isinstance(obj, Term):
+        _check_term(
+            kind=obj.kind,
+            value=changes.get("value", obj.value),
+            date=changes.get("date", obj.date),
+            precision=changes.get("date_precision", obj.date_precision),
+        )
+    elif "date" in changes:
+        check_date(changes["date"], changes.get("date_precision", getattr(obj, "date_precision", Precision.DAY)))
+    if "published" in changes and changes["published"] is not None:
+        check_date(
+            changes["published"],
+            changes.get("published_precision", obj.published_precision),
+            field="published",
+        )
+    if "people" in changes:
+        check_people(changes["people"])
+    if "status" in changes and changes["status"] not in Arrangement.Status.values:
+        raise ValidationError({"status": f"Unknown status {changes['status']!r}."})
+    if "stance" in changes and changes["stance"] not in Statement.Stance.values:
+        raise ValidationError({"stance": f"Unknown stance {changes['stance']!r}."})
+    if isinstance(obj, Statement) and not (
+        changes.get("quote", obj.quote) or changes.get("paraphrase", obj.paraphrase)
+    ):
+        raise ValidationError({"quote": "A statement needs a quote or a paraphrase."})
+    if isinstance(obj, StatusChange):  # its arrangement's derived state is rewritten below: queue up
+        Arrangement.objects.select_for_update().filter(pk=obj.arrangement_id).exists()
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    track(obj, user, reason)
+    obj.save()
+    if isinstance(obj, (StatusChange, Statement, Term)):
+        refresh_arrangements(arrangement_ids(obj))
+    elif isinstance(obj, Actor):  # an actor's country or kind decides whether its statements make a dispute
+        refresh_arrangements(Arrangement.objects.filter(statements__actor=obj).values_list("pk", flat=True))
+    elif isinstance(obj, Source):  # a publisher's name decides the count of independent publishers
+        refresh_arrangements(Arrangement.objects.filter(status_changes__sources=obj).values_list("pk", flat=True))
+    data_changed()
+    return obj

@@ -1,0 +1,42 @@
+"""Server-rendered views, split by concern: public pages, research lists, the editor area, health."""
+
+from .editor import (
+    editor_check_source,
+    editor_correct,
+    editor_home,
+    editor_required,
+    editor_retract,
+    editor_source_lookup,
+    editor_statement,
+    editor_status_change,
+    editor_term,
+    editor_verify,
+)
+from .health import healthz, healthz_live
+from .pages import actor, changes, countries, country, country_panel, export_records, home, status_css
+from .research import research_export, research_list
+
+__all__ = [
+    "actor",
+    "changes",
+    "countries",
+    "country",
+    "country_panel",
+    "editor_check_source",
+    "editor_correct",
+    "editor_home",
+    "editor_required",
+    "editor_retract",
+    "editor_source_lookup",
+    "editor_statement",
+    "editor_status_change",
+    "editor_term",
+    "editor_verify",
+    "export_records",
+    "healthz",
+    "healthz_live",
+    "home",
+    "research_export",
+    "research_list",
+    "status_css",
+]

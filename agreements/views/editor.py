@@ -1,0 +1,236 @@
+"""The editor area: members of the editors group log statements, status changes and terms, verify, correct and
+retract. Anonymous visitors are sent to log in; other users get 403. Every write goes through the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .. import services
+from ..forms import (
+    DEFAULT_SENDING_STATE,
+    RetractForm,
+    StatementForm,
+    StatusChangeForm,
+    TermForm,
+    VerifyForm,
+    correction_form,
+)
+from ..models import Actor, Arrangement, Source, Statement, StatusChange, Term
+from ..querysets import history_entries
+from ..roles import is_editor
+
+
+def editor_required(view: Any) -> Any:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_editor(request.user):
+            raise PermissionDenied("Only editors may change the record.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+EDITABLE_MODELS: dict[str, Any] = {
+    "statement": Statement,
+    "status-change": StatusChange,
+    "source": Source,
+    "actor": Actor,
+    "arrangement": Arrangement,
+    "term": Term,
+}
+RETRACTABLE = {"statement", "status-change"}
+MY_EDITS = [
+    (Statement, "statement"),
+    (StatusChange, "status-change"),
+    (Source, "source"),
+    (Actor, "actor"),
+    (Term, "term"),
+]
+
+
+@editor_required
+def editor_home(request: HttpRequest) -> HttpResponse:
+    """The needs-review queue (longest stale first) and the editor's own recent edits."""
+    queue = list(Arrangement.objects.current().stale().with_related().order_by("stale_after", "pk")[:200])
+    mine = history_entries(MY_EDITS, user=request.user, limit=30)
+    return render(request, "agreements/editor/home.html", {"queue": queue, "mine": mine, "verify_form": VerifyForm()})
+
+
+def _log(
+    request: HttpRequest,
+    form: Any,
+    done: Callable[[Any], str],
+    template: str = "agreements/editor/form.html",
+    **context: Any,
+) -> HttpResponse:
+    """Show an editor form; on a valid POST save it through the services, say `done(record)` and go back."""
+    if request.method == "POST" and form.is_valid():
+        record = form.save(request.user)
+        if record is not None:
+            messages.success(request, done(record))
+            return redirect("agreements:editor")
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, {"form": form, **context}, status=status)
+
+
+@editor_required
+def editor_statement(request: HttpRequest) -> HttpResponse:
+    form = StatementForm(request.POST or None, initial={"sending_state": DEFAULT_SENDING_STATE})
+
+    def done(statement: Statement) -> str:
+        countries = ", ".join(a.receiving_country.name for a in statement.arrangements.all()) or "policy"
+        return f"Statement by {statement.actor.name} logged ({countries})."
+
+    actor_names = list(Actor.objects.order_by("name").values_list("name", flat=True))
+    return _log(
+        request, form, done, "agreements/editor/statement.html", actor_names=actor_names, title="Log a statement"
+    )
+
+
+def _pair_initial(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "sending_state": request.GET.get("sending_state") or DEFAULT_SENDING_STATE,
+        "receiving_country": request.GET.get("country"),
+    }
+
+
+@editor_required
+def editor_status_change(request: HttpRequest) -> HttpResponse:
+    form = StatusChangeForm(request.POST or None, initial=_pair_initial(request))
+    return _log(
+        request,
+        form,
+        lambda change: f"{change.arrangement}: {change.get_status_display()} recorded.",
+        title="Log a status change",
+        source_lookup=True,
+    )
+
+
+@editor_required
+def editor_term(request: HttpRequest) -> HttpResponse:
+    """Record a known term of an arrangement (instrument, dates, who is covered, cap, payment) with its source."""
+    form = TermForm(request.POST or None, initial=_pair_initial(request))
+    return _log(
+        request,
+        form,
+        lambda term: f"{term.arrangement}: {term.get_kind_display()} recorded.",
+        title="Record a term of an arrangement",
+        source_lookup=True,
+    )
+
+
+@editor_required
+@require_POST
+def editor_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    arrangement = get_object_or_404(Arrangement, pk=pk)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        services.verify_arrangement(arrangement=arrangement, user=request.user, note=form.cleaned_data["note"])
+        messages.success(request, f"{arrangement}: verified as still accurate.")
+        return redirect(request.POST.get("next") or "agreements:editor")
+    return render(request, "agreements/editor/form.html", {"form": form, "title": f"Verify {arrangement}"}, status=400)
+
+
+def _record(kind: str, pk: int) -> tuple[Any, Any]:
+    model = EDITABLE_MODELS.get(kind)
+    if model is None:
+        raise Http404("No such kind of record.")
+    return model, get_object_or_404(model._base_manager, pk=pk)
+
+
+@editor_required
+def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    model, obj = _record(kind, pk)
+    form = correction_form(model)(
+        request.POST or None, instance=model._base_manager.get(pk=pk), initial={"version": services.record_version(obj)}
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name not in ("reason", "version")}
+        try:
+            services.correct_record(
+                obj=obj,
+                changes=changes,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, f"Corrected: {obj}.")
+            return redirect("agreements:editor")
+    status = 400 if request.method == "POST" else 200
+    history = list(obj.history.select_related("history_user").order_by("-history_date")[:20])
+    check_url = reverse("agreements:editor-check-source", args=[obj.pk]) if kind == "source" else None
+    return render(
+        request,
+        "agreements/editor/form.html",
+        {"form": form, "title": f"Correct {obj}", "history": history, "check_url": check_url},
+        status=status,
+    )
+
+
+@editor_required
+def editor_retract(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    if kind not in RETRACTABLE:
+        raise Http404("Only statements and status changes are retracted.")
+    _, obj = _record(kind, pk)
+    form = RetractForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.retract_record(obj=obj, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error("reason", exc.message_dict.get("reason", exc.messages))
+        else:
+            messages.success(request, f"Retracted: {obj}.")
+            return redirect("agreements:editor")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "agreements/editor/form.html", {"form": form, "title": f"Retract {obj}"}, status=status)
+
+
+@editor_required
+@require_POST
+def editor_check_source(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a link check of one source now (run by a worker; kept until the broker is back if it is down)."""
+    from ..tasks import enqueue
+
+    source = get_object_or_404(Source, pk=pk)
+    enqueue("agreements.tasks.check_sources", [source.pk])
+    messages.success(request, f"Link check queued for {source.url}.")
+    return redirect("agreements:editor-correct", kind="source", pk=source.pk)
+
+
+@editor_required
+def editor_source_lookup(request: HttpRequest) -> JsonResponse:
+    """Is this URL a source on record? (The editor forms ask before they ask for publisher and title.)"""
+    url = request.GET.get("url", "")
+    try:
+        services.clean_http_url(url, field="url")
+    except ValidationError as exc:
+        return JsonResponse({"valid": False, "error": exc.message_dict["url"][0]})
+    source = Source.objects.by_url(url).first()
+    if source is None:
+        return JsonResponse({"valid": True, "exists": False})
+    return JsonResponse(
+        {
+            "valid": True,
+            "exists": True,
+            "publisher": source.publisher,
+            "title": source.title,
+            "published": source.published_display,
+            "kind": source.get_kind_display(),
+        }
+    )

@@ -1,0 +1,242 @@
+"""Public pages: the map and its panel, the countries table, country and actor pages, the record of changes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+
+from ..exporters import csv_lines, record_rows
+from ..forms import DEFAULT_SENDING_STATE, MapQuery, RecordsExportForm
+from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
+from ..querysets import history_entries
+
+TIMELINE_EVENTS = 100  # the country page shows the latest; the lists hold them all
+PANEL_STATEMENTS = 5
+CHANGES_SHOWN = 100
+PUBLIC_HISTORY = [
+    (StatusChange, "Status change"),
+    (Statement, "Statement"),
+    (Source, "Source"),
+    (Actor, "Actor"),
+    (Arrangement, "Arrangement"),
+    (Term, "Term"),
+]
+
+
+def export_records(request: HttpRequest) -> HttpResponseBase:
+    """GET /export/records.csv — status changes and statements in the records CSV (stable contract)."""
+    form = RecordsExportForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    response = StreamingHttpResponse(
+        csv_lines(record_rows(**form.cleaned_data)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="records.csv"'
+    return response
+
+
+def status_css(request: HttpRequest) -> HttpResponse:
+    """The status colours as CSS classes, generated from Arrangement.COLOURS (one source of truth)."""
+    rules = [f".status-{status}{{background:{colour}}}" for status, colour in Arrangement.COLOURS.items()]
+    rules.append(f".status-none{{background:{Arrangement.NO_REPORTS_COLOUR}}}")
+    response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _sending_states() -> list[Any]:
+    """Sending states that have at least one arrangement with a status, for the selector."""
+    return list(
+        Country.objects.filter(arrangements_sent__status__gt="").distinct().order_by("name").only("iso2", "name")
+    )
+
+
+def _map_state(request: HttpRequest) -> tuple[MapQuery, str, date | None]:
+    form = MapQuery(request.GET)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    return form, cleaned.get("sending_state") or DEFAULT_SENDING_STATE, cleaned.get("as_of")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The map of receiving countries for one sending state (default US), as of now or a past date.
+
+    The legend and the table of countries with reports are one fragment (`#map-side`) that the map's script
+    reloads with htmx when the sending state or the date changes; the panel is the same fragment as /panel/.
+    """
+    form, sending, as_of = _map_state(request)
+    arrangements = list(
+        Arrangement.objects.for_sending_state(sending).at(as_of).with_related().order_by("receiving_country__name")
+    )
+    counts = Counter(a.at_status for a in arrangements)
+    context: dict[str, Any] = {
+        "form": form,
+        "sending_state": sending,
+        "as_of": as_of,
+        "arrangements": arrangements,
+        "legend": [
+            {"value": value, "label": label, "count": counts.get(value, 0)}
+            for value, label in Arrangement.Status.choices
+        ],
+    }
+    if getattr(request, "htmx", False) and request.htmx.target == "map-side":  # type: ignore[attr-defined]
+        return render(request, "agreements/_map_side.html", context)
+    selected = form.cleaned_data.get("country") if form.is_valid() else None
+    if selected:
+        context["panel"] = _panel_context(selected, sending, as_of)
+    context |= {
+        "sending_states": _sending_states(),
+        "countries": Country.objects.order_by("name").only("iso2", "name"),
+        "selected": selected,
+    }
+    return render(request, "agreements/home.html", context)
+
+
+def _panel_context(iso2: str, sending_state: str, as_of: date | None) -> dict[str, Any]:
+    """What the map's side panel shows for one country and sending state: a fixed number of queries."""
+    country = get_object_or_404(Country, pk=iso2.upper())
+    sending = get_object_or_404(Country, pk=sending_state)
+    arrangement = (
+        Arrangement.objects.for_sending_state(sending)
+        .for_receiving_country(country)
+        .at(as_of)
+        .with_evidence(as_of)
+        .first()
+    )
+    context: dict[str, Any] = {"country": country, "sending": sending, "as_of": as_of, "arrangement": arrangement}
+    if arrangement is not None:
+        statements = list(
+            Statement.objects.filter(arrangements=arrangement)
+            .up_to(as_of)
+            .with_related()
+            .latest_first()[:PANEL_STATEMENTS]
+        )
+        shown = {s.pk for s in arrangement.backing_sources}  # in the evidence block already
+        cited = Source.objects.cited_by(arrangement.evidence_changes, statements)  # changes prefetched by with_evidence
+        context["statements"] = statements
+        context["sources"] = [s for s in cited if s.pk not in shown]
+    return context
+
+
+def country_panel(request: HttpRequest, iso2: str) -> HttpResponse:
+    """The map's side panel for one country (an HTML fragment, the same evidence block as the country page)."""
+    form = MapQuery(request.GET)
+    if not form.is_valid():
+        return JsonResponse(form.errors.get_json_data(), status=400)
+    sending = form.cleaned_data["sending_state"] or DEFAULT_SENDING_STATE
+    context = _panel_context(iso2, sending, form.cleaned_data["as_of"])
+    return render(request, "agreements/_panel.html", {"panel": context})
+
+
+STATUS_ORDER = {value: i for i, value in enumerate(Arrangement.Status.values)}
+COUNTRY_COLUMNS = [
+    ("name", "Country"),
+    ("iso2", "ISO"),
+    ("region", "Region"),
+    ("status", "Status"),
+    ("since", "Since"),
+    ("people", "People transferred"),
+]
+# Status, since and people sort countries with reports apart from those without (descending: reports first).
+COUNTRY_SORTS: dict[str, Any] = {
+    "name": lambda c, a: c.name,
+    "iso2": lambda c, a: c.iso2,
+    "region": lambda c, a: (c.region, c.subregion, c.name),
+    "status": lambda c, a: (a is not None, STATUS_ORDER.get(a.at_status, 99) if a else 0, c.name),
+    "since": lambda c, a: (a is not None, a.at_status_date if a else date.min, c.name),
+    "people": lambda c, a: (a is not None and a.at_people is not None, (a.at_people or 0) if a else 0, c.name),
+}
+
+
+def aria_sort(sort: str, key: str) -> str:
+    if sort == key:
+        return "ascending"
+    if sort == "-" + key:
+        return "descending"
+    return "none"
+
+
+def countries(request: HttpRequest) -> HttpResponse:
+    """Every country with its status for one sending state: the map as a table."""
+    form, sending, as_of = _map_state(request)
+    rows = Country.objects.with_arrangements(sending, as_of)
+    sort = request.GET.get("sort", "name")
+    key, descending = COUNTRY_SORTS.get(sort.lstrip("-"), COUNTRY_SORTS["name"]), sort.startswith("-")
+    rows.sort(key=lambda row: key(*row), reverse=descending)
+    columns = [
+        {"key": k, "label": label, "sort": ("-" + k if sort == k else k), "aria": aria_sort(sort, k)}
+        for k, label in COUNTRY_COLUMNS
+    ]
+    return render(
+        request,
+        "agreements/countries.html",
+        {
+            "form": form,
+            "rows": rows,
+            "columns": columns,
+            "sending_state": sending,
+            "sending_states": _sending_states(),
+            "as_of": as_of,
+        },
+    )
+
+
+def country(request: HttpRequest, iso2: str) -> HttpResponse:
+    """Everything about one country: as receiving country and as sending state, one dated timeline, sources."""
+    country = get_object_or_404(Country, iso2=iso2.upper())
+    arrangements = list(
+        Arrangement.objects.touching(country).current().with_related().with_evidence().order_by("sending_state__name")
+    )
+    arrangement_ids = [a.pk for a in arrangements]
+    change_qs = StatusChange.objects.filter(arrangement__in=arrangement_ids)
+    statement_qs = Statement.objects.filter(arrangements__in=arrangement_ids).distinct()
+    changes = list(change_qs.with_related().latest_first()[:TIMELINE_EVENTS])
+    statements = list(statement_qs.with_related().latest_first()[:TIMELINE_EVENTS])
+    shown_statements = {s.pk for s in statements}
+    timeline = sorted(
+        # A change recorded with a statement is shown with that statement, not twice.
+        [("change", c.date, c.recorded_at, c) for c in changes if c.statement_id not in shown_statements]
+        + [("statement", s.date, s.recorded_at, s) for s in statements],
+        key=lambda t: (t[1], t[2]),
+        reverse=True,
+    )[:TIMELINE_EVENTS]
+    totals = {"changes": change_qs.count(), "statements": statement_qs.count()}
+    shown = [item for _, _, _, item in timeline]
+    history = list(
+        StatusChange.history.filter(arrangement_id__in=arrangement_ids)
+        .select_related("history_user")
+        .order_by("-history_date")[:20]
+    )
+    return render(
+        request,
+        "agreements/country.html",
+        {
+            "country": country,
+            "receiving": [a for a in arrangements if a.receiving_country_id == country.pk],
+            "sending": [a for a in arrangements if a.sending_state_id == country.pk],
+            "timeline": timeline,
+            "totals": totals,
+            "more": totals["changes"] + totals["statements"] > len(timeline),
+            "sources": Source.objects.cited_by(
+                [r for r in shown if isinstance(r, StatusChange)], [r for r in shown if isinstance(r, Statement)]
+            ),
+            "history": history,
+        },
+    )
+
+
+def actor(request: HttpRequest, slug: str) -> HttpResponse:
+    """Everything one actor said, by date, with stance, what it concerns, and sources."""
+    actor = get_object_or_404(Actor.objects.select_related("country"), slug=slug)
+    statements = list(actor.statements.with_related().latest_first())
+    return render(request, "agreements/actor.html", {"actor": actor, "statements": statements})
+
+
+def changes(request: HttpRequest) -> HttpResponse:
+    """Every edit, newest first, with who made it and why: the public record of changes."""
+    entries = history_entries(PUBLIC_HISTORY, limit=CHANGES_SHOWN)
+    return render(request, "agreements/changes.html", {"entries": entries})
