@@ -39,6 +39,14 @@ class ServiceAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    # Where a model's add form and change form show different fields (the change form: only what may be corrected).
+    add_fields: list[str] | None = None
+    change_fields: list[str] | None = None
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = self.add_fields if obj is None else self.change_fields
+        return [*fields, "reason"] if fields else super().get_fields(request, obj)
+
     def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
         raise NotImplementedError
 
@@ -139,20 +147,8 @@ class StatusChangeAdmin(ServiceAdmin):
     autocomplete_fields = ("sources",)
     date_hierarchy = "date"
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        if obj is None:
-            return [
-                "sending_state",
-                "receiving_country",
-                "status",
-                "date",
-                "date_precision",
-                "note",
-                "people",
-                "sources",
-                "reason",
-            ]
-        return ["status", "date", "date_precision", "note", "people", "reason"]
+    add_fields = ["sending_state", "receiving_country", "status", "date", "date_precision", "note", "people", "sources"]
+    change_fields = ["status", "date", "date_precision", "note", "people"]
 
     def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
         return services.record_status_change(
@@ -169,22 +165,27 @@ class StatusChangeAdmin(ServiceAdmin):
         )
 
 
+STATEMENT_ADD_FIELDS = [
+    "actor",
+    "sending_state",
+    "receiving_countries",
+    "stance",
+    "date",
+    "date_precision",
+    "quote",
+    "paraphrase",
+    "sources",
+    "status",
+]
+
+
 class StatementForm(ReasonForm):
     receiving_countries = forms.ModelMultipleChoiceField(Country.objects.all(), required=False)
     status = forms.ChoiceField(choices=[("", "—"), *Arrangement.Status.choices], required=False)
 
     class Meta:
         model = Statement
-        fields = (
-            "actor",
-            "sending_state",
-            "stance",
-            "date",
-            "date_precision",
-            "quote",
-            "paraphrase",
-            "sources",
-        )
+        fields = [f for f in STATEMENT_ADD_FIELDS if f not in ("receiving_countries", "status")]
 
 
 @admin.register(Statement)
@@ -199,22 +200,8 @@ class StatementAdmin(ServiceAdmin):
     autocomplete_fields = ("actor", "sources", "sending_state")
     date_hierarchy = "date"
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        if obj is None:
-            return [
-                "actor",
-                "sending_state",
-                "receiving_countries",
-                "stance",
-                "date",
-                "date_precision",
-                "quote",
-                "paraphrase",
-                "sources",
-                "status",
-                "reason",
-            ]
-        return ["actor", "stance", "date", "date_precision", "quote", "paraphrase", "reason"]
+    add_fields = STATEMENT_ADD_FIELDS
+    change_fields = ["actor", "stance", "date", "date_precision", "quote", "paraphrase"]
 
     def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
         return services.log_statement(
@@ -234,11 +221,28 @@ class StatementAdmin(ServiceAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(SimpleHistoryAdmin):
+class TermAdmin(ServiceAdmin):
     list_display = ("arrangement", "kind", "value", "date")
     list_filter = ("kind",)
     search_fields = ("value", "arrangement__receiving_country__name")
-    autocomplete_fields = ("source",)
+    autocomplete_fields = ("source", "arrangement")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("arrangement", "kind", "source") if obj else ()
+
+    def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
+        arrangement = data["arrangement"]
+        return services.record_term(
+            sending_state=arrangement.sending_state,
+            receiving_country=arrangement.receiving_country,
+            kind=data["kind"],
+            value=data.get("value", ""),
+            date=data.get("date"),
+            precision=data.get("date_precision") or Precision.DAY,
+            source=data["source"],
+            user=request.user,
+            reason=reason,
+        )
 
 
 @admin.register(Verification)

@@ -15,10 +15,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
 from .dates import DateFormatError, format_partial_date, parse_partial_date
 from .filters import ArrangementFilter, CountryFilter
-from .forms import DEFAULT_SENDING_STATE, MapQuery
+from .forms import DEFAULT_SENDING_STATE, MapQuery, StatementForm, StatusChangeForm, source_from
 from .lists import ACTORS, SOURCES, STATEMENTS, STATUS_CHANGES
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, status_label
 
@@ -308,20 +307,6 @@ class SourceInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False, allow_blank=True, default="")
 
 
-def _source_from(data: dict[str, Any], user: Any, reason: str) -> Source:
-    published, precision = data.get("published") or (None, "day")
-    return services.get_or_create_source(
-        url=data["url"],
-        publisher=data.get("publisher", ""),
-        title=data.get("title", ""),
-        published=published,
-        published_precision=precision,
-        kind=data.get("kind", ""),
-        user=user,
-        reason=reason,
-    ).obj
-
-
 def _as_drf(exc: ValidationError) -> drf_exceptions.ValidationError:
     return drf_exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
@@ -373,27 +358,26 @@ class SpecList(generics.ListAPIView):
 
 
 class ServiceCreate(generics.ListCreateAPIView, SpecList):
-    """A list whose POST (editors only) validates its input serializer and writes through a service, in one
-    transaction; a service's ValidationError becomes a 400 naming the field."""
+    """A list whose POST (editors only) validates its input serializer and records it as the editor's form does
+    (`form_class.write`, through the services) in one transaction; a ValidationError becomes a 400 naming the
+    field."""
 
     input_class: Any = None
+    form_class: Any = None
     default_reason = ""
 
     def get_serializer_class(self) -> Any:
         return self.input_class if self.request.method == "POST" else self.serializer_class
-
-    def write(self, data: dict[str, Any], source: Source, date: Any, precision: str, reason: str) -> Any:
-        raise NotImplementedError
 
     def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         serializer = self.input_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         reason = data["reason"] or self.default_reason
-        date, precision = data["date"]
         try:
             with transaction.atomic():
-                record = self.write(data, _source_from(data["source"], request.user, reason), date, precision, reason)
+                source = source_from(data["source"], request.user, reason)
+                record = self.form_class.write(data, source, request.user, reason)
         except ValidationError as exc:
             raise _as_drf(exc) from None
         record = self.spec.base().get(pk=record.pk)
@@ -409,32 +393,8 @@ class StatementList(ServiceCreate):
     filterset_class = STATEMENTS.filterset
     serializer_class = StatementSerializer
     input_class = StatementInput
+    form_class = StatementForm
     default_reason = "logged through the API"
-
-    def write(self, data: dict[str, Any], source: Source, date: Any, precision: str, reason: str) -> Any:
-        user = self.request.user
-        actor = services.get_or_create_actor(
-            name=data["actor"],
-            role=data["actor_role"],
-            kind=data["actor_kind"],
-            country=data["actor_country"] or None,
-            user=user,
-            reason=reason,
-        ).obj
-        return services.log_statement(
-            actor=actor,
-            sending_state=data["sending_state"],
-            receiving_countries=data["receiving_countries"],
-            stance=data["stance"],
-            date=date,
-            precision=precision,
-            quote=data["quote"],
-            paraphrase=data["paraphrase"],
-            sources=[source],
-            status=data["status"] or None,
-            user=user,
-            reason=reason,
-        )
 
 
 @extend_schema_view(post=extend_schema(request=StatusChangeInput, responses={201: StatusChangeSerializer}))
@@ -445,21 +405,8 @@ class StatusChangeList(ServiceCreate):
     filterset_class = STATUS_CHANGES.filterset
     serializer_class = StatusChangeSerializer
     input_class = StatusChangeInput
+    form_class = StatusChangeForm
     default_reason = "recorded through the API"
-
-    def write(self, data: dict[str, Any], source: Source, date: Any, precision: str, reason: str) -> Any:
-        return services.record_status_change(
-            sending_state=data["sending_state"],
-            receiving_country=data["receiving_country"],
-            status=data["status"],
-            date=date,
-            precision=precision,
-            note=data["note"],
-            people=data["people"],
-            sources=[source],
-            user=self.request.user,
-            reason=reason,
-        )
 
 
 class SourceList(SpecList):

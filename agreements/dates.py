@@ -61,13 +61,3 @@ def humanize_partial_date(value: dt.date | None, precision: str) -> str:
     if precision == Precision.MONTH:
         return value.strftime("%B %Y")
     return f"{value.day} {value.strftime('%B %Y')}"
-
-
-def period_end(value: dt.date, precision: str) -> dt.date:
-    """The last day of the period a partial date stands for."""
-    if precision == Precision.YEAR:
-        return dt.date(value.year, 12, 31)
-    if precision == Precision.MONTH:
-        following = dt.date(value.year + value.month // 12, value.month % 12 + 1, 1)
-        return following - dt.timedelta(days=1)
-    return value

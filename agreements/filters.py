@@ -58,6 +58,15 @@ def _text(queryset: QuerySet, value: str, *fields: str) -> QuerySet:
     return queryset.filter(condition)
 
 
+class TextSearch(filters.FilterSet):
+    """A FilterSet whose `q` searches the `text_fields` (case-insensitive, any of them)."""
+
+    text_fields: tuple[str, ...] = ()
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _text(queryset, value, *self.text_fields)
+
+
 class ArrangementFilter(filters.FilterSet):
     sending_state = CountryCodeFilter(
         field_name="sending_state", label="Sending state", help_text="ISO alpha-2 or alpha-3, e.g. US."
@@ -108,7 +117,7 @@ class ArrangementFilter(filters.FilterSet):
         )
 
 
-class StatementFilter(filters.FilterSet):
+class StatementFilter(TextSearch):
     actor = filters.CharFilter(field_name="actor__slug", label="Actor", help_text="The actor's slug, e.g. marco-rubio.")
     actor_kind = filters.MultipleChoiceFilter(field_name="actor__kind", choices=Actor.Kind.choices, label="Actor kind")
     stance = filters.MultipleChoiceFilter(choices=Statement.Stance.choices, label="Stance", help_text="Repeatable.")
@@ -122,6 +131,8 @@ class StatementFilter(filters.FilterSet):
     )
     q = filters.CharFilter(method="filter_text", label="Text", help_text="In the quote, paraphrase or actor's name.")
 
+    text_fields = ("quote", "paraphrase", "actor__name", "actor__role")
+
     class Meta:
         model = Statement
         fields: list[str] = []
@@ -134,26 +145,22 @@ class StatementFilter(filters.FilterSet):
             return queryset
         return queryset.exclude(quote="") if value else queryset.filter(quote="")
 
-    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return _text(queryset, value, "quote", "paraphrase", "actor__name", "actor__role")
 
-
-class StatusChangeFilter(filters.FilterSet):
+class StatusChangeFilter(TextSearch):
     sending_state = CountryCodeFilter(field_name="arrangement__sending_state", label="Sending state")
     receiving_country = CountryCodeFilter(field_name="arrangement__receiving_country", label="Receiving country")
     status = filters.MultipleChoiceFilter(choices=Arrangement.Status.choices, label="Status", help_text="Repeatable.")
     date = filters.DateFromToRangeFilter(widget=date_range(), label="Date", help_text="From / to (YYYY-MM-DD).")
     q = filters.CharFilter(method="filter_text", label="Text", help_text="In the note or the receiving country's name.")
 
+    text_fields = ("note", "arrangement__receiving_country__name")
+
     class Meta:
         model = StatusChange
         fields: list[str] = []
 
-    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return _text(queryset, value, "note", "arrangement__receiving_country__name")
 
-
-class SourceFilter(filters.FilterSet):
+class SourceFilter(TextSearch):
     publisher = filters.CharFilter(lookup_expr="icontains", label="Publisher")
     kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices, label="Kind", help_text="Repeatable.")
     link = filters.ChoiceFilter(choices=LinkHealth.CHOICES, method="filter_link", label="Link health")
@@ -161,6 +168,8 @@ class SourceFilter(filters.FilterSet):
         widget=date_range(), label="Published", help_text="From / to (YYYY-MM-DD)."
     )
     q = filters.CharFilter(method="filter_text", label="Text", help_text="In the publisher, title or URL.")
+
+    text_fields = ("publisher", "title", "url")
 
     class Meta:
         model = Source
@@ -175,33 +184,28 @@ class SourceFilter(filters.FilterSet):
             return queryset.filter(last_checked_at__isnull=True)
         return queryset
 
-    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return _text(queryset, value, "publisher", "title", "url")
 
-
-class ActorFilter(filters.FilterSet):
+class ActorFilter(TextSearch):
     kind = filters.MultipleChoiceFilter(choices=Actor.Kind.choices, label="Kind", help_text="Repeatable.")
     country = CountryCodeFilter(field_name="country", label="Speaks for", help_text="ISO alpha-2 or alpha-3.")
     q = filters.CharFilter(method="filter_text", label="Text", help_text="In the name or role.")
+
+    text_fields = ("name", "role")
 
     class Meta:
         model = Actor
         fields: list[str] = []
 
-    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return _text(queryset, value, "name", "role")
 
-
-class CountryFilter(filters.FilterSet):
+class CountryFilter(TextSearch):
     region = filters.CharFilter(lookup_expr="iexact")
     subregion = filters.CharFilter(lookup_expr="iexact")
     q = filters.CharFilter(method="filter_text", help_text="Text in the name or codes.")
+
+    text_fields = ("name", "iso_name", "iso2", "iso3")
 
     class Meta:
         from .models import Country
 
         model = Country
         fields: list[str] = []
-
-    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return _text(queryset, value, "name", "iso_name", "iso2", "iso3")

@@ -44,8 +44,29 @@ def _countries() -> Any:
     return Country.objects.order_by("name")
 
 
-class SourceFields(forms.Form):
-    """A source by URL: an existing one (same normalised URL) is reused; a new one needs its publisher."""
+SOURCE_FIELDS = ["source_url", "source_publisher", "source_title", "source_date", "source_kind"]
+
+
+def source_from(data: dict[str, Any], user: Any, reason: str) -> Source:
+    """The source an editor named (url, publisher, title, published as (date, precision), kind): the one on record
+    with that URL, or a new one. The API's writes call this too."""
+    published, precision = data.get("published") or (None, Precision.DAY)
+    return services.get_or_create_source(
+        url=data["url"],
+        publisher=data.get("publisher", ""),
+        title=data.get("title", ""),
+        published=published,
+        published_precision=precision,
+        kind=data.get("kind", ""),
+        user=user,
+        reason=reason,
+    ).obj
+
+
+class SourcedForm(forms.Form):
+    """An editor form that records one thing on the word of a source given by URL: an existing source (same
+    normalised URL) is reused; a new one needs its publisher. `save()` writes through `write()` in one transaction.
+    """
 
     source_url = forms.CharField(
         label="Source URL",
@@ -57,6 +78,9 @@ class SourceFields(forms.Form):
     source_title = forms.CharField(label="Title", max_length=500, required=False)
     source_date = PartialDateField(label="Published", required=False)
     source_kind = forms.ChoiceField(label="Kind", choices=[("", "—"), *Source.Kind.choices], required=False)
+    reason = forms.CharField(max_length=100, required=False, help_text="Optional note for the history.")
+
+    default_reason = "recorded in the editor"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -72,25 +96,20 @@ class SourceFields(forms.Form):
                 self.add_error("source_publisher", "A new source needs its publisher.")
         return data
 
-    def source(self, user: Any, reason: str) -> Source:
-        data = self.cleaned_data
-        published, precision = data.get("source_date") or (None, Precision.DAY)
-        return services.get_or_create_source(
-            url=data["source_url"],
-            publisher=data.get("source_publisher", ""),
-            title=data.get("source_title", ""),
-            published=published,
-            published_precision=precision,
-            kind=data.get("source_kind", ""),
-            user=user,
-            reason=reason,
-        ).obj
+    @staticmethod
+    def write(data: dict[str, Any], source: Source, user: Any, reason: str) -> Any:
+        """Record what the form says through the services (the API's writes call this too)."""
+        raise NotImplementedError
 
-    def save_through_services(self, fn: Any) -> Any:
-        """Run `fn` in one transaction; a ValidationError from the services becomes errors on the form."""
+    def save(self, user: Any) -> Any:
+        """Write through the services in one transaction; their ValidationErrors become errors on the form."""
+        data = self.cleaned_data
+        reason = data.get("reason") or self.default_reason
+        given = {name.removeprefix("source_"): data.get(name) for name in SOURCE_FIELDS}
+        given["published"] = given.pop("date")
         try:
             with transaction.atomic():
-                return fn()
+                return self.write(data, source_from(given, user, reason), user, reason)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 field = SERVICE_FIELDS.get(name, name)
@@ -98,7 +117,7 @@ class SourceFields(forms.Form):
             return None
 
 
-class StatementForm(SourceFields):
+class StatementForm(SourcedForm):
     receiving_countries = forms.ModelMultipleChoiceField(
         _countries(),
         required=False,
@@ -133,8 +152,8 @@ class StatementForm(SourceFields):
     status = forms.ChoiceField(
         label="This changes the status to", choices=[("", "— no change"), *Arrangement.Status.choices], required=False
     )
-    reason = forms.CharField(max_length=100, required=False, help_text="Optional note for the history.")
 
+    default_reason = "statement logged in the editor"
     field_order = [
         "receiving_countries",
         "sending_state",
@@ -146,11 +165,7 @@ class StatementForm(SourceFields):
         "date",
         "quote",
         "paraphrase",
-        "source_url",
-        "source_publisher",
-        "source_title",
-        "source_date",
-        "source_kind",
+        *SOURCE_FIELDS,
         "status",
         "reason",
     ]
@@ -163,90 +178,69 @@ class StatementForm(SourceFields):
             self.add_error("status", "A status change needs a receiving country.")
         return data
 
-    def save(self, user: Any) -> Statement | None:
-        data = self.cleaned_data
-        reason = data.get("reason") or "statement logged in the editor"
-
-        def write() -> Statement:
-            source = self.source(user, reason)
-            actor = services.get_or_create_actor(
-                name=data["actor"],
-                role=data.get("actor_role", ""),
-                kind=data.get("actor_kind", ""),
-                country=data.get("actor_country"),
-                user=user,
-                reason=reason,
-            ).obj
-            day, precision = data["date"]
-            return services.log_statement(
-                actor=actor,
-                sending_state=data["sending_state"],
-                receiving_countries=list(data["receiving_countries"]),
-                stance=data["stance"],
-                date=day,
-                precision=precision,
-                quote=data.get("quote", ""),
-                paraphrase=data.get("paraphrase", ""),
-                sources=[source],
-                status=data.get("status") or None,
-                user=user,
-                reason=reason,
-            )
-
-        return self.save_through_services(write)
+    @staticmethod
+    def write(data: dict[str, Any], source: Source, user: Any, reason: str) -> Statement:
+        actor = services.get_or_create_actor(
+            name=data["actor"],
+            role=data.get("actor_role", ""),
+            kind=data.get("actor_kind", ""),
+            country=data.get("actor_country") or None,
+            user=user,
+            reason=reason,
+        ).obj
+        day, precision = data["date"]
+        return services.log_statement(
+            actor=actor,
+            sending_state=data["sending_state"],
+            receiving_countries=list(data["receiving_countries"]),
+            stance=data["stance"],
+            date=day,
+            precision=precision,
+            quote=data.get("quote", ""),
+            paraphrase=data.get("paraphrase", ""),
+            sources=[source],
+            status=data.get("status") or None,
+            user=user,
+            reason=reason,
+        )
 
 
-class StatusChangeForm(SourceFields):
+class PairForm(SourcedForm):
+    """A form about one arrangement: its sending state and receiving country."""
+
     sending_state = CountryField(label="Sending state", initial="US")
     receiving_country = forms.ModelChoiceField(_countries(), label="Receiving country")
+
+
+class StatusChangeForm(PairForm):
     status = forms.ChoiceField(choices=[("", "—"), *Arrangement.Status.choices])
     date = PartialDateField(label="Date of the change")
     note = forms.CharField(required=False, max_length=services.MAX_TEXT, widget=forms.Textarea(attrs=TEXT))
     people = forms.IntegerField(label="People transferred in this event", required=False, min_value=0)
-    reason = forms.CharField(max_length=100, required=False, help_text="Optional note for the history.")
 
-    field_order = [
-        "sending_state",
-        "receiving_country",
-        "status",
-        "date",
-        "note",
-        "people",
-        "source_url",
-        "source_publisher",
-        "source_title",
-        "source_date",
-        "source_kind",
-        "reason",
-    ]
+    default_reason = "status change recorded in the editor"
+    field_order = ["sending_state", "receiving_country", "status", "date", "note", "people", *SOURCE_FIELDS, "reason"]
 
-    def save(self, user: Any) -> StatusChange | None:
-        data = self.cleaned_data
-        reason = data.get("reason") or "status change recorded in the editor"
-
-        def write() -> StatusChange:
-            day, precision = data["date"]
-            return services.record_status_change(
-                sending_state=data["sending_state"],
-                receiving_country=data["receiving_country"],
-                status=data["status"],
-                date=day,
-                precision=precision,
-                note=data.get("note", ""),
-                people=data.get("people"),
-                sources=[self.source(user, reason)],
-                user=user,
-                reason=reason,
-            )
-
-        return self.save_through_services(write)
+    @staticmethod
+    def write(data: dict[str, Any], source: Source, user: Any, reason: str) -> StatusChange:
+        day, precision = data["date"]
+        return services.record_status_change(
+            sending_state=data["sending_state"],
+            receiving_country=data["receiving_country"],
+            status=data["status"],
+            date=day,
+            precision=precision,
+            note=data.get("note", ""),
+            people=data.get("people"),
+            sources=[source],
+            user=user,
+            reason=reason,
+        )
 
 
-class TermForm(SourceFields):
+class TermForm(PairForm):
     """A known term of an arrangement, with its source."""
 
-    sending_state = CountryField(label="Sending state", initial="US")
-    receiving_country = forms.ModelChoiceField(_countries(), label="Receiving country")
     kind = forms.ChoiceField(label="Term", choices=[("", "—"), *Term.Kind.choices])
     value = forms.CharField(
         required=False,
@@ -256,41 +250,24 @@ class TermForm(SourceFields):
     date = PartialDateField(
         label="Date", required=False, help_text="For signed, in force and expires: YYYY-MM-DD, YYYY-MM or YYYY."
     )
-    reason = forms.CharField(max_length=100, required=False, help_text="Optional note for the history.")
 
-    field_order = [
-        "sending_state",
-        "receiving_country",
-        "kind",
-        "value",
-        "date",
-        "source_url",
-        "source_publisher",
-        "source_title",
-        "source_date",
-        "source_kind",
-        "reason",
-    ]
+    default_reason = "term recorded in the editor"
+    field_order = ["sending_state", "receiving_country", "kind", "value", "date", *SOURCE_FIELDS, "reason"]
 
-    def save(self, user: Any) -> Term | None:
-        data = self.cleaned_data
-        reason = data.get("reason") or "term recorded in the editor"
-
-        def write() -> Term:
-            day, precision = data.get("date") or (None, Precision.DAY)
-            return services.record_term(
-                sending_state=data["sending_state"],
-                receiving_country=data["receiving_country"],
-                kind=data["kind"],
-                value=data.get("value", ""),
-                date=day,
-                precision=precision,
-                source=self.source(user, reason),
-                user=user,
-                reason=reason,
-            )
-
-        return self.save_through_services(write)
+    @staticmethod
+    def write(data: dict[str, Any], source: Source, user: Any, reason: str) -> Term:
+        day, precision = data.get("date") or (None, Precision.DAY)
+        return services.record_term(
+            sending_state=data["sending_state"],
+            receiving_country=data["receiving_country"],
+            kind=data["kind"],
+            value=data.get("value", ""),
+            date=day,
+            precision=precision,
+            source=source,
+            user=user,
+            reason=reason,
+        )
 
 
 class VerifyForm(forms.Form):

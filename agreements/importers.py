@@ -68,14 +68,12 @@ Row = services.EventRow
 
 
 @dataclass
-class ImportReport:
+class ImportReport(services.BulkResult):
+    """What an import did (the bulk engine's counts and warnings) and what it refused."""
+
     rows: int = 0
-    created: int = 0
-    unchanged: int = 0
-    sources_added: int = 0
     invalid: int = 0
     errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def summary(self) -> str:
@@ -116,6 +114,12 @@ class _RowParser:
     def get(self, column: str) -> str:
         return self.cells.get(column, "")
 
+    def filled(self, columns: tuple[str, ...], required: bool, message: str) -> None:
+        """A problem for each of `columns` that is empty (required) or filled (not used on this kind of row)."""
+        for column in columns:
+            if bool(self.get(column).strip()) != required:
+                self.problem(column, message)
+
     def country(self, column: str, value: str | None = None) -> Any:
         text = (self.get(column) if value is None else value).strip()
         country = parse_country(text)
@@ -148,24 +152,14 @@ class _RowParser:
         if record_type not in ("status_change", "statement"):
             self.problem("record_type", "must be status_change or statement")
             return None
-        for column in ALWAYS_REQUIRED:
-            if not self.get(column).strip():
-                self.problem(column, "required")
+        self.filled(ALWAYS_REQUIRED, True, "required")
         is_change = record_type == "status_change"
         if is_change:
-            for column in ("receiving_country", "status"):
-                if not self.get(column).strip():
-                    self.problem(column, "required on a status_change row")
-            for column in STATEMENT_ONLY:
-                if self.get(column).strip():
-                    self.problem(column, "not used on a status_change row (it would be lost)")
+            self.filled(("receiving_country", "status"), True, "required on a status_change row")
+            self.filled(STATEMENT_ONLY, False, "not used on a status_change row (it would be lost)")
         else:
-            for column in ("actor", "stance"):
-                if not self.get(column).strip():
-                    self.problem(column, "required on a statement row")
-            for column in STATUS_CHANGE_ONLY:
-                if self.get(column).strip():
-                    self.problem(column, "not used on a statement row (it would be lost)")
+            self.filled(("actor", "stance"), True, "required on a statement row")
+            self.filled(STATUS_CHANGE_ONLY, False, "not used on a statement row (it would be lost)")
             if not self.get("quote").strip() and not self.get("note").strip():
                 self.problem("quote", "a statement needs a quote or a note")
 

@@ -146,6 +146,20 @@ def _iso(value: Any) -> str:
     return value.isoformat() if value else ""
 
 
+def _source_annotations(through: Any, link: str) -> dict[str, Any]:
+    """The publishers and URLs of each event's sources, for the Publishers and Sources columns."""
+    return {
+        "x_publishers": joined(through, link, "source__publisher"),
+        "x_sources": joined(through, link, "source__url"),
+    }
+
+
+SOURCE_COLUMNS = [
+    Column("publishers", "Publishers", ("x_publishers",), None, _listed),
+    Column("source_urls", "Sources", ("x_sources",), None, _listed),
+]
+
+
 def _choices(choices: Any) -> Callable[[], dict[str, str]]:
     return lambda: {str(k): str(v) for k, v in choices}
 
@@ -204,13 +218,11 @@ STATEMENTS = ListSpec(
         Column("receiving_countries", "Concerns", ("x_receiving",), None, _codes),
         Column("quote", "Quote", ("quote",)),
         Column("paraphrase", "Paraphrase", ("paraphrase",)),
-        Column("publishers", "Publishers", ("x_publishers",), None, _listed),
-        Column("source_urls", "Sources", ("x_sources",), None, _listed),
+        *SOURCE_COLUMNS,
     ],
     export_annotations=lambda: {
         "x_receiving": joined(Statement.arrangements.through, "statement", "arrangement__receiving_country_id"),
-        "x_publishers": joined(Statement.sources.through, "statement", "source__publisher"),
-        "x_sources": joined(Statement.sources.through, "statement", "source__url"),
+        **_source_annotations(Statement.sources.through, "statement"),
     },
     facets=[
         Facet("stance", "stance", _choices(Statement.Stance.choices)),
@@ -243,13 +255,9 @@ STATUS_CHANGES = ListSpec(
         Column("status", "Status", ("status",), ("status",)),
         Column("people", "People", ("people",), ("people",)),
         Column("note", "Note", ("note",)),
-        Column("publishers", "Publishers", ("x_publishers",), None, _listed),
-        Column("source_urls", "Sources", ("x_sources",), None, _listed),
+        *SOURCE_COLUMNS,
     ],
-    export_annotations=lambda: {
-        "x_publishers": joined(StatusChange.sources.through, "statuschange", "source__publisher"),
-        "x_sources": joined(StatusChange.sources.through, "statuschange", "source__url"),
-    },
+    export_annotations=lambda: _source_annotations(StatusChange.sources.through, "statuschange"),
     facets=[
         Facet("status", "status", _choices(Arrangement.Status.choices)),
         Facet("sending_state", "arrangement__sending_state", _countries),

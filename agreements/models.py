@@ -293,6 +293,7 @@ class Arrangement(models.Model):
             row = json.loads(text)
             terms.append(
                 Term(
+                    pk=row["id"],
                     arrangement=self,
                     kind=row["kind"],
                     value=row["value"] or "",

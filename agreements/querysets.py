@@ -277,6 +277,7 @@ class ArrangementQuerySet(models.QuerySet):
         """Annotate each arrangement's known terms with their sources, in the same query (Arrangement.term_list)."""
         Term = _model("Term")
         term = JSONObject(
+            id="id",
             kind="kind",
             value="value",
             date="date",

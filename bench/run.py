@@ -298,6 +298,11 @@ def main() -> int:
         f"\nmachine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
         f"{results['machine']['memory_gb']} GB; total {results['duration_seconds']} s; written to bench/results.json"
     )
+    failed = [path for path, r in rows if not r["pass"]]
+    failed += [name for name, ok in (("export", export_ok), ("import", import_ok), ("flag_stale", flag_ok)) if not ok]
+    if failed:
+        print(f"FAIL: {', '.join(failed)} missed the target(s) above")
+        return 1
     return 0
 
 

@@ -145,28 +145,14 @@ def flag_stale() -> dict:
     from django.utils import timezone
 
     from agreements import staleness
-    from agreements.models import Arrangement, Country, StaleDigest
+    from agreements.models import Arrangement, StaleDigest
+    from tests.factories import every_pair_overdue
 
-    codes = list(Country.objects.order_by("iso2").values_list("iso2", flat=True))
     past = timezone.now() - dt.timedelta(days=1)
 
     def run(limit: int) -> tuple[int, float, int]:
         StaleDigest.objects.all().delete()
-        Arrangement.objects.all().delete()
-        pairs = [(s, r) for s in codes for r in codes if s != r][:limit]
-        Arrangement.objects.bulk_create(
-            [
-                Arrangement(
-                    sending_state_id=s,
-                    receiving_country_id=r,
-                    status="reported",
-                    stale_after=past,
-                    last_confirmed_at=past - dt.timedelta(days=30),
-                )
-                for s, r in pairs
-            ],
-            batch_size=10000,
-        )
+        every_pair_overdue(limit, past)
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as ctx:
             flagged = staleness.flag_stale()

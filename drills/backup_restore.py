@@ -18,15 +18,15 @@ def export(env: dict[str, str]) -> bytes:
     ).stdout
 
 
+def backup(action: str, backup_file: Path, env: dict[str, str]) -> None:
+    """`make backup` / `make restore FILE=…`, as an operator runs them."""
+    command = [c.PYTHON, "scripts/backup.py", action, str(backup_file)]
+    subprocess.run(command, cwd=c.ROOT, env=env, check=True, capture_output=True)
+
+
 def run(env: dict[str, str], backup_file: Path) -> dict:
     before = export(env)
-    subprocess.run(
-        [c.PYTHON, "scripts/backup.py", "backup", str(backup_file)],
-        cwd=c.ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    backup("backup", backup_file, env)
     # Damage the data: retract nothing, just delete rows the way a bad migration or operator error would.
     subprocess.run(
         [
@@ -43,13 +43,7 @@ def run(env: dict[str, str], backup_file: Path) -> dict:
         check=True,
     )
     damaged = export(env)
-    subprocess.run(
-        [c.PYTHON, "scripts/backup.py", "restore", str(backup_file)],
-        cwd=c.ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    backup("restore", backup_file, env)
     after = export(env)
     return {
         "rows": before.count(b"\n") - 1,

@@ -23,6 +23,17 @@ BASE = f"http://127.0.0.1:{PORT}"
 EDITOR, EDITOR_PASSWORD = "drill-editor", "drill-only-password-5b1e"
 
 
+# A quiet worker for one-box runs (no heartbeat, mingle or gossip between workers), as the tests start it too.
+WORKER_ARGS = [
+    "worker",
+    "--pool=solo",
+    "--loglevel=INFO",
+    "--without-heartbeat",
+    "--without-mingle",
+    "--without-gossip",
+]
+
+
 def env(**extra: str) -> dict[str, str]:
     return (
         os.environ

@@ -60,15 +60,7 @@ def main() -> int:
     from agreements.models import PendingTask, Source
 
     server = c.Server()
-    worker = c.Celery(
-        "worker",
-        "--pool=solo",
-        "--loglevel=INFO",
-        "--without-heartbeat",
-        "--without-mingle",
-        "--without-gossip",
-        name="redis-worker",
-    )
+    worker = c.Celery(*c.WORKER_ARGS, name="redis-worker")
     beat = c.Celery(
         "beat", "--loglevel=INFO", "--schedule", str(c.ROOT / "drills" / "celerybeat-schedule"), name="redis-beat"
     )

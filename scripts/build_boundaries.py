@@ -12,11 +12,10 @@ decoder (static/agreements/topojson.js) turns the arcs into polygons in the brow
 """
 
 import json
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
+
+from npm_package import json_from_npm
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "static" / "agreements" / "world-50m.topo.json"
@@ -35,14 +34,7 @@ NO_NUMERIC = {
 
 
 def fetch_topology() -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        name = subprocess.run(
-            ["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True, capture_output=True, text=True
-        ).stdout.strip()
-        with tarfile.open(Path(tmp) / name) as tar:
-            member = tar.extractfile("package/countries-50m.json")
-            assert member is not None
-            return json.load(member)
+    return json_from_npm(PACKAGE, "countries-50m.json")
 
 
 def convert(topology: dict) -> tuple[dict, list[str]]:

@@ -10,11 +10,10 @@ The derived fixture is committed, so neither `make run` nor `make test` needs np
 """
 
 import json
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
+
+from npm_package import json_from_npm
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "fixtures" / "countries.json"
@@ -22,14 +21,7 @@ PACKAGE = "world-countries@5"
 
 
 def fetch_countries() -> list[dict]:
-    with tempfile.TemporaryDirectory() as tmp:
-        name = subprocess.run(
-            ["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True, capture_output=True, text=True
-        ).stdout.strip()
-        with tarfile.open(Path(tmp) / name) as tar:
-            member = tar.extractfile("package/countries.json")
-            assert member is not None
-            return json.load(member)
+    return json_from_npm(PACKAGE, "countries.json")
 
 
 def iso_short_names() -> dict[str, str]:

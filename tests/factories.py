@@ -45,6 +45,7 @@ def change(
     people: int | None = None,
     source: Source | None = None,
     note: str = "",
+    precision: str = "day",
 ):
     """Record a synthetic status change through the service."""
     return services.record_status_change(
@@ -52,6 +53,7 @@ def change(
         receiving_country=receiving,
         status=status,
         date=day,
+        precision=precision,
         sources=[source or SourceFactory()],
         people=people,
         note=note,
@@ -79,6 +81,30 @@ def statement(
         sources=[source or SourceFactory()],
         status=status,
     )
+
+
+def every_pair_overdue(limit: int, at: dt.datetime) -> int:
+    """Up to `limit` synthetic arrangements over the ordered pairs of countries (250 x 249 = 62,250 at most), each
+    "reported" with its staleness deadline at `at` — already passed for flag_stale. Replaces every arrangement."""
+    from agreements.models import Arrangement
+
+    Arrangement.objects.all().delete()
+    codes = list(Country.objects.order_by("iso2").values_list("iso2", flat=True))
+    pairs = [(s, r) for s in codes for r in codes if s != r][:limit]
+    Arrangement.objects.bulk_create(
+        [
+            Arrangement(
+                sending_state_id=s,
+                receiving_country_id=r,
+                status="reported",
+                stale_after=at,
+                last_confirmed_at=at - dt.timedelta(days=30),
+            )
+            for s, r in pairs
+        ],
+        batch_size=10_000,
+    )
+    return len(pairs)
 
 
 SENDING_STATES = ["US", "GB", "IT", "IL", "AU", "DE", "FR", "ES", "NL"]

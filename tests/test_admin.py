@@ -45,6 +45,24 @@ def test_adding_a_status_change_goes_through_the_service(admin_client, admin_use
     assert (record.history_user, record.history_change_reason) == (admin_user, "Synthetic admin entry")
 
 
+def test_adding_a_term_goes_through_the_service(admin_client, admin_user, seed):
+    from agreements.models import Term
+
+    arrangement = Arrangement.objects.get(sending_state="US", receiving_country="SV")
+    data = {"arrangement": arrangement.pk, "kind": "cap", "value": "Synthetic cap 17", "date_precision": "day"}
+    assert admin_client.post("/admin/agreements/term/add/", data | {"reason": "Synthetic"}).status_code == 200
+    assert Term.objects.count() == 0  # no source: refused, nothing written
+    data |= {"source": SourceFactory().pk, "reason": "Synthetic admin term"}
+    response = admin_client.post("/admin/agreements/term/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    record = Term.history.get()
+    assert (record.value, record.history_user, record.history_change_reason) == (
+        "Synthetic cap 17",
+        admin_user,
+        "Synthetic admin term",
+    )
+
+
 def test_a_correction_needs_a_reason_and_is_recorded(admin_client, seed):
     source = Source.objects.first()
     url = f"/admin/agreements/source/{source.pk}/change/"

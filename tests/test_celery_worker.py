@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agreements import staleness
 from agreements.models import Arrangement, Source, StaleDigest
+from drills.common import WORKER_ARGS
 
 from .conftest import ROOT
 from .factories import bulk_arrangements
@@ -54,21 +55,7 @@ class Worker:
             | env
         )
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "tracker",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"{name}@%h",
-            ],
+            [sys.executable, "-m", "celery", "-A", "tracker", *WORKER_ARGS, "-n", f"{name}@%h"],
             cwd=ROOT,
             env=environment,
             stdout=self.log.open("w"),

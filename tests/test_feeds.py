@@ -43,18 +43,10 @@ def test_feed_text_is_escaped(client, db):
 
     from agreements import services
 
-    from .factories import SourceFactory
+    from .factories import statement
 
     actor = services.get_or_create_actor(name="Actor <b>bold</b>", kind="embassy").obj
-    services.log_statement(
-        actor=actor,
-        sending_state="US",
-        receiving_countries=["AO"],
-        stance="denies",
-        date=dt.date(2025, 1, 1),
-        quote="<script>alert(1)</script>",
-        sources=[SourceFactory()],
-    )
+    statement(actor, ["AO"], "denies", dt.date(2025, 1, 1), quote="<script>alert(1)</script>")
     feed = _parse(client, "/feeds/statements/")
     entry = feed.entries[0]
     assert "<script>" not in entry.summary and "&lt;script&gt;" in entry.summary

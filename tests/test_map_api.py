@@ -7,10 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements import services
 from agreements.models import Arrangement
 
-from .factories import SourceFactory, bulk_arrangements
+from .factories import bulk_arrangements, change
 
 pytestmark = pytest.mark.django_db
 
@@ -55,13 +54,7 @@ def test_a_cached_map_is_served_without_touching_the_database(client, seed):
 def test_every_write_invalidates_the_map(client, seed, django_capture_on_commit_callbacks):
     etag = client.get("/api/v1/map/")["ETag"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_status_change(
-            sending_state="US",
-            receiving_country="FR",
-            status="reported",
-            date=dt.date(2025, 6, 1),
-            sources=[SourceFactory()],
-        )
+        change("FR", "reported", dt.date(2025, 6, 1))
     response = client.get("/api/v1/map/", HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert {e["iso2"]: e for e in response.json()["results"]}["FR"]["status"] == "reported"
@@ -111,13 +104,7 @@ def test_public_pages_are_cached_until_the_next_write(client, seed, django_captu
         again = client.get("/arrangements/?status=denied")
     assert len(ctx.captured_queries) == 0 and again.content == first.content
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_status_change(
-            sending_state="US",
-            receiving_country="FR",
-            status="denied",
-            date=dt.date(2025, 6, 1),
-            sources=[SourceFactory()],
-        )
+        change("FR", "denied", dt.date(2025, 6, 1))
     assert "France" in client.get("/arrangements/?status=denied").content.decode()
 
 

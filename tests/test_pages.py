@@ -6,7 +6,7 @@ import pytest
 
 from agreements import services
 
-from .factories import SourceFactory
+from .factories import SourceFactory, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +43,8 @@ def test_unknown_country_is_404(client, db):
 def test_untrusted_text_is_escaped(client, db):
     source = SourceFactory(title='"><img src=x onerror=alert(1)>')
     actor = services.get_or_create_actor(name="<script>alert(1)</script>", kind="embassy", country="AO").obj
-    services.log_statement(
-        actor=actor,
-        sending_state="US",
-        receiving_countries=["AO"],
-        stance="denies",
-        date=dt.date(2025, 1, 1),
-        quote="<script>alert(2)</script>",
-        sources=[source],
-        status="denied",
+    statement(
+        actor, ["AO"], "denies", dt.date(2025, 1, 1), quote="<script>alert(2)</script>", source=source, status="denied"
     )
     for url in ("/countries/AO/", f"/actors/{actor.slug}/"):
         page = client.get(url).content.decode()

@@ -72,29 +72,11 @@ def test_an_unknown_country_is_refused():
     assert _field_of(exc.value) == {"sending_state"}
 
 
-def test_a_statement_without_actor_or_stance_is_refused():
+@pytest.mark.parametrize(("actor", "stance", "field"), [(None, "denies", "actor"), (True, "", "stance")])
+def test_a_statement_without_actor_or_stance_is_refused(actor, stance, field):
     with pytest.raises(ValidationError) as exc:
-        services.log_statement(
-            actor=None,
-            sending_state="US",
-            receiving_countries=["AO"],
-            stance="denies",
-            date=DAY,
-            quote="Synthetic.",
-            sources=[SourceFactory()],
-        )
-    assert _field_of(exc.value) == {"actor"}
-    with pytest.raises(ValidationError) as exc:
-        services.log_statement(
-            actor=ActorFactory(),
-            sending_state="US",
-            receiving_countries=["AO"],
-            stance="",
-            date=DAY,
-            quote="Synthetic.",
-            sources=[SourceFactory()],
-        )
-    assert _field_of(exc.value) == {"stance"}
+        statement(ActorFactory() if actor else None, ["AO"], stance, DAY, quote="Synthetic.")
+    assert _field_of(exc.value) == {field}
     assert _nothing_written()
 
 

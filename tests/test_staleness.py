@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,18 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from agreements import services, staleness
 from agreements.models import Arrangement, StaleDigest
 
-from .factories import SourceFactory, bulk_arrangements, change
+from .factories import SourceFactory, bulk_arrangements, change, every_pair_overdue
 
 pytestmark = pytest.mark.django_db
-WINDOWS = {
-    "reported": 30,
-    "negotiating": 30,
-    "agreed": 60,
-    "implemented": 60,
-    "suspended": 30,
-    "denied": 90,
-    "declined": 180,
-}
+WINDOWS = {status: days for status, days in settings.STALENESS_WINDOWS.items() if days is not None}
 EVENT = dt.date(2025, 3, 1)
 
 
@@ -127,27 +120,9 @@ def test_flag_stale_uses_the_same_queries_at_100_and_2000_arrangements():
 def test_flag_stale_at_every_possible_arrangement_uses_the_same_queries_as_at_100(postgres, db):
     """At the largest size there can be: one arrangement per ordered pair of countries (250 x 249 = 62,250; the
     one-per-pair constraint makes 100,000 impossible)."""
-    from agreements.models import Country
-
-    codes = list(Country.objects.values_list("iso2", flat=True))
-    past = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
     def run(limit):
-        Arrangement.objects.all().delete()
-        pairs = [(s, r) for s in codes for r in codes if s != r][:limit]
-        Arrangement.objects.bulk_create(
-            [
-                Arrangement(
-                    sending_state_id=s,
-                    receiving_country_id=r,
-                    status="reported",
-                    stale_after=past,
-                    last_confirmed_at=past - dt.timedelta(days=30),
-                )
-                for s, r in pairs
-            ],
-            batch_size=10_000,
-        )
+        every_pair_overdue(limit, dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
         with CaptureQueriesContext(connection) as ctx:
             flagged = staleness.flag_stale()
         return flagged, len(ctx.captured_queries)

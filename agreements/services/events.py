@@ -11,6 +11,11 @@ from ..models import Actor, Arrangement, Country, Statement, StatusChange
 from .checks import statement_key, status_change_key
 
 
+def _shared(date: dt.date, precision: str, import_ref: str | None) -> dict[str, Any]:
+    """The fields every event has (models.Event), as given."""
+    return {"date": date, "date_precision": precision, "import_ref": (import_ref or "").strip() or None}
+
+
 def new_status_change(
     *,
     arrangement: Arrangement,
@@ -25,14 +30,12 @@ def new_status_change(
 ) -> StatusChange:
     """An unsaved status change of `arrangement` (checked by the caller)."""
     change = StatusChange(
+        **_shared(date, precision, import_ref),
         arrangement=arrangement,
         status=status,
-        date=date,
-        date_precision=precision,
         note=note,
         people=people,
         statement=statement,
-        import_ref=(import_ref or "").strip() or None,
         content_key=status_change_key(
             sending_state=arrangement.sending_state_id,
             receiving_country=arrangement.receiving_country_id,
@@ -64,14 +67,12 @@ def new_statement(
 ) -> Statement:
     """An unsaved statement (checked by the caller); `receiving_countries` are the ISO codes it concerns."""
     return Statement(
+        **_shared(date, precision, import_ref),
         actor=actor,
         sending_state=sending_state,
-        date=date,
-        date_precision=precision,
         stance=stance,
         quote=quote,
         paraphrase=paraphrase,
-        import_ref=(import_ref or "").strip() or None,
         content_key=statement_key(
             sending_state=sending_state.pk,
             receiving_countries=list(receiving_countries),

@@ -164,6 +164,12 @@ def get_or_create_arrangement(
     return Found(arrangement, True)
 
 
+def _save_event(record: StatusChange | Statement, sources: Sequence[Source], user: User, reason: str) -> None:
+    track(record, user, reason)
+    record.save()
+    record.sources.add(*sources)
+
+
 @transaction.atomic
 def record_status_change(
     *,
@@ -201,9 +207,7 @@ def record_status_change(
         statement=statement,
         import_ref=import_ref,
     )
-    track(change, user, reason or "status change recorded")
-    change.save()
-    change.sources.add(*sources)
+    _save_event(change, sources, user, reason or "status change recorded")
     refresh_arrangements([arrangement.pk])
     data_changed()
     return change
@@ -267,9 +271,7 @@ def log_statement(
         status=status,
         import_ref=import_ref,
     )
-    track(statement, user, reason or "statement logged")
-    statement.save()
-    statement.sources.add(*sources)
+    _save_event(statement, sources, user, reason or "statement logged")
     statement.arrangements.add(*arrangements)
     for country in receiving if status else []:
         record_status_change(

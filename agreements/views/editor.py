@@ -68,67 +68,47 @@ def editor_home(request: HttpRequest) -> HttpResponse:
     return render(request, "agreements/editor/home.html", {"queue": queue, "mine": mine, "verify_form": VerifyForm()})
 
 
-def _log(
-    request: HttpRequest,
-    form: Any,
-    done: Callable[[Any], str],
-    template: str = "agreements/editor/form.html",
-    **context: Any,
-) -> HttpResponse:
-    """Show an editor form; on a valid POST save it through the services, say `done(record)` and go back."""
-    if request.method == "POST" and form.is_valid():
-        record = form.save(request.user)
-        if record is not None:
-            messages.success(request, done(record))
-            return redirect("agreements:editor")
-    status = 400 if request.method == "POST" else 200
-    return render(request, template, {"form": form, **context}, status=status)
+def _log_view(form_class: Any, title: str, done: Callable[[Any], str], template: str = "") -> Callable[..., Any]:
+    """An editor page that shows `form_class` and, on a valid POST, saves it through the services, says
+    `done(record)` and goes back to the editor's home. `?sending_state=` and `?country=` pre-fill the pair."""
+
+    @editor_required
+    def view(request: HttpRequest) -> HttpResponse:
+        initial = {
+            "sending_state": request.GET.get("sending_state") or DEFAULT_SENDING_STATE,
+            "receiving_country": request.GET.get("country"),
+        }
+        form = form_class(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            record = form.save(request.user)
+            if record is not None:
+                messages.success(request, done(record))
+                return redirect("agreements:editor")
+        context = {"form": form, "title": title, "source_lookup": True}
+        if form_class is StatementForm:
+            context["actor_names"] = list(Actor.objects.order_by("name").values_list("name", flat=True))
+        status = 400 if request.method == "POST" else 200
+        return render(request, template or "agreements/editor/form.html", context, status=status)
+
+    return view
 
 
-@editor_required
-def editor_statement(request: HttpRequest) -> HttpResponse:
-    form = StatementForm(request.POST or None, initial={"sending_state": DEFAULT_SENDING_STATE})
-
-    def done(statement: Statement) -> str:
-        countries = ", ".join(a.receiving_country.name for a in statement.arrangements.all()) or "policy"
-        return f"Statement by {statement.actor.name} logged ({countries})."
-
-    actor_names = list(Actor.objects.order_by("name").values_list("name", flat=True))
-    return _log(
-        request, form, done, "agreements/editor/statement.html", actor_names=actor_names, title="Log a statement"
-    )
+def _statement_done(statement: Statement) -> str:
+    countries = ", ".join(a.receiving_country.name for a in statement.arrangements.all()) or "policy"
+    return f"Statement by {statement.actor.name} logged ({countries})."
 
 
-def _pair_initial(request: HttpRequest) -> dict[str, Any]:
-    return {
-        "sending_state": request.GET.get("sending_state") or DEFAULT_SENDING_STATE,
-        "receiving_country": request.GET.get("country"),
-    }
-
-
-@editor_required
-def editor_status_change(request: HttpRequest) -> HttpResponse:
-    form = StatusChangeForm(request.POST or None, initial=_pair_initial(request))
-    return _log(
-        request,
-        form,
-        lambda change: f"{change.arrangement}: {change.get_status_display()} recorded.",
-        title="Log a status change",
-        source_lookup=True,
-    )
-
-
-@editor_required
-def editor_term(request: HttpRequest) -> HttpResponse:
-    """Record a known term of an arrangement (instrument, dates, who is covered, cap, payment) with its source."""
-    form = TermForm(request.POST or None, initial=_pair_initial(request))
-    return _log(
-        request,
-        form,
-        lambda term: f"{term.arrangement}: {term.get_kind_display()} recorded.",
-        title="Record a term of an arrangement",
-        source_lookup=True,
-    )
+editor_statement = _log_view(StatementForm, "Log a statement", _statement_done, "agreements/editor/statement.html")
+editor_status_change = _log_view(
+    StatusChangeForm,
+    "Log a status change",
+    lambda change: f"{change.arrangement}: {change.get_status_display()} recorded.",
+)
+editor_term = _log_view(
+    TermForm,
+    "Record a term of an arrangement",
+    lambda term: f"{term.arrangement}: {term.get_kind_display()} recorded.",
+)
 
 
 @editor_required

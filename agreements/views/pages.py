@@ -14,6 +14,7 @@ from ..exporters import csv_lines, record_rows
 from ..forms import DEFAULT_SENDING_STATE, MapQuery, RecordsExportForm
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
 from ..querysets import history_entries
+from ..roles import is_editor
 
 TIMELINE_EVENTS = 100  # the country page shows the latest; the lists hold them all
 PANEL_STATEMENTS = 5
@@ -129,7 +130,7 @@ def country_panel(request: HttpRequest, iso2: str) -> HttpResponse:
         return JsonResponse(form.errors.get_json_data(), status=400)
     sending = form.cleaned_data["sending_state"] or DEFAULT_SENDING_STATE
     context = _panel_context(iso2, sending, form.cleaned_data["as_of"])
-    return render(request, "agreements/_panel.html", {"panel": context})
+    return render(request, "agreements/_panel.html", {"panel": context, "editing": is_editor(request.user)})
 
 
 STATUS_ORDER = {value: i for i, value in enumerate(Arrangement.Status.values)}
@@ -225,6 +226,7 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
                 [r for r in shown if isinstance(r, StatusChange)], [r for r in shown if isinstance(r, Statement)]
             ),
             "history": history,
+            "editing": is_editor(request.user),
         },
     )
 
