@@ -286,34 +286,48 @@ class Arrangement(models.Model):
     def term_list(self) -> list[Term]:
         """The known terms with their sources (needs .with_terms()), in the order of Term.Kind."""
         order = {kind: i for i, kind in enumerate(Term.Kind.values)}
-        terms = []
-        for text in (getattr(self, "terms_joined", None) or "").split(GroupConcat.SEPARATOR):
-            if not text:
-                continue
-            row = json.loads(text)
-            terms.append(
-                Term(
-                    pk=row["id"],
-                    arrangement=self,
-                    kind=row["kind"],
-                    value=row["value"] or "",
-                    date=dt.date.fromisoformat(row["date"][:10]) if row["date"] else None,
-                    date_precision=row["precision"],
-                    source=Source(url=row["source_url"], publisher=row["source_publisher"]),
-                )
+        terms = [
+            Term(
+                pk=row["id"],
+                arrangement=self,
+                kind=row["kind"],
+                value=row["value"] or "",
+                date=_day(row["date"]),
+                date_precision=row["precision"],
+                source=_source(row),
             )
+            for row in _rows(getattr(self, "terms_joined", None))
+        ]
         return sorted(terms, key=lambda t: (order.get(t.kind, 99), t.date or dt.date.min, t.value))
 
     @property
     def backing_sources(self) -> list[Source]:
-        """The sources of the changes that set the status shown (needs .with_evidence() and an at_status)."""
-        status = getattr(self, "at_status", self.status)
-        seen: dict[int, Source] = {}
-        for change in getattr(self, "evidence_changes", []):
-            if change.status == status:
-                for source in change.sources.all():
-                    seen.setdefault(source.pk, source)
-        return list(seen.values())
+        """The sources of the changes that set the status shown (needs .with_evidence()), newest first."""
+        sources = {row["source_id"]: _source(row) for row in _rows(getattr(self, "backing_joined", None))}
+        return sorted(sources.values(), key=lambda s: (s.published or dt.date.min, s.pk), reverse=True)
+
+
+def _rows(joined: str | None) -> list[dict[str, Any]]:
+    """The JSON objects of a joined_json() annotation."""
+    return [json.loads(text) for text in (joined or "").split(GroupConcat.SEPARATOR) if text]
+
+
+def _day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _source(row: dict[str, Any]) -> Source:
+    """A Source rebuilt from the source_* fields of a joined_json() row (to show, never to save)."""
+    fields = {name.removeprefix("source_"): value for name, value in row.items() if name.startswith("source_")}
+    checked = fields.get("last_checked_at")
+    if checked:
+        moment = dt.datetime.fromisoformat(checked.replace(" ", "T"))
+        fields["last_checked_at"] = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    fields["published"] = _day(fields.get("published"))
+    fields["last_check_error"] = fields.get("last_check_error") or ""
+    fields["title"] = fields.get("title") or ""
+    fields["archive_url"] = fields.get("archive_url") or ""
+    return Source(**fields)
 
 
 class Term(models.Model):

@@ -275,29 +275,21 @@ class ArrangementQuerySet(models.QuerySet):
 
     def with_terms(self) -> ArrangementQuerySet:
         """Annotate each arrangement's known terms with their sources, in the same query (Arrangement.term_list)."""
-        Term = _model("Term")
-        term = JSONObject(
-            id="id",
-            kind="kind",
-            value="value",
-            date="date",
-            precision="date_precision",
-            source_url="source__url",
-            source_publisher="source__publisher",
-        )
-        return self.annotate(terms_joined=joined(Term, "arrangement", Cast(term, models.TextField())))
+        term = {"id": "id", "kind": "kind", "value": "value", "date": "date", "precision": "date_precision"}
+        source = {f"source_{name}": f"source__{path}" for name, path in SOURCE_FIELDS.items()}
+        return self.annotate(terms_joined=joined_json(_model("Term"), "arrangement", term | source))
 
     def with_evidence(self, day: dt.date | None = None) -> ArrangementQuerySet:
-        """What the evidence block shows: the terms, and the status changes up to `day` with their sources
-        (Arrangement.backing_sources picks those that set the status). Two more queries however many rows."""
-        StatusChange = _model("StatusChange")
-        return self.with_terms().prefetch_related(
-            models.Prefetch(
-                "status_changes",
-                queryset=StatusChange.objects.up_to(day).prefetch_related("sources").order_by(*LATEST_FIRST),
-                to_attr="evidence_changes",
-            ),
+        """What the evidence block shows, in the same query: the terms, and the sources of the changes (up to `day`)
+        that set the status shown (Arrangement.backing_sources). Call after .at()."""
+        Through = _model("StatusChange").sources.through
+        backing = Through.objects.filter(
+            statuschange__status=OuterRef("at_status"), statuschange__retracted_at__isnull=True
         )
+        if day is not None:
+            backing = backing.filter(statuschange__date__lte=day)
+        fields = {f"source_{name}": f"source__{path}" for name, path in SOURCE_FIELDS.items()}
+        return self.with_terms().annotate(backing_joined=joined_json(backing, "statuschange__arrangement", fields))
 
 
 class CountryQuerySet(models.QuerySet):
@@ -362,27 +354,34 @@ class SourceQuerySet(models.QuerySet):
 
         return self.filter(normalized_url=normalize_url(url))
 
-    def cited_by(self, changes: Iterable[Any] = (), statements: Iterable[Any] = ()) -> SourceQuerySet:
-        """The sources of these status changes and statements (objects or ids), once each, newest first."""
-        ids = [getattr(c, "pk", c) for c in changes], [getattr(s, "pk", s) for s in statements]
-        return (
-            self.filter(Q(status_changes__in=ids[0]) | Q(statements__in=ids[1]))
-            .distinct()
-            .order_by(F("published").desc(nulls_last=True), "-pk")
-        )
+
+def sources_of(*groups: Iterable[Any]) -> list[Any]:
+    """The sources of these events (their `sources` prefetched: no query), once each, newest publication first."""
+    seen: dict[int, Any] = {}
+    for group in groups:
+        for record in group:
+            for source in record.sources.all():
+                seen.setdefault(source.pk, source)
+    return sorted(seen.values(), key=lambda s: (s.published or dt.date.min, s.pk), reverse=True)
 
 
 def history_entries(
     kinds: Iterable[tuple[Any, str]], *, user: Any = None, limit: int = 100
 ) -> list[tuple[Any, str, Any]]:
     """The merged history of several models, newest first: (when, kind label, historical record). One query per
-    model; with `user`, only that user's edits."""
+    model (the records' own relations joined in); with `user`, only that user's edits."""
     entries: list[tuple[Any, str, Any]] = []
     for model, label in kinds:
-        records = model.history.select_related("history_user").order_by("-history_date")
+        related = [f.name for f in model.history.model._meta.fields if f.many_to_one]  # what __str__ may read
+        records = model.history.select_related(*related).order_by("-history_date")
         if user is not None:
             records = records.filter(history_user=user)
-        entries += [(h.history_date, label, h) for h in records[:limit]]
+        for h in records[:limit]:
+            # The record as it was, with the relations already joined in (its __str__ reads them): no query each.
+            h.shown = h.instance
+            for name in related:
+                h.shown._state.fields_cache[name] = getattr(h, name)
+            entries.append((h.history_date, label, h))
     entries.sort(key=lambda t: t[0], reverse=True)
     return entries[:limit]
 
@@ -398,6 +397,36 @@ class GroupConcat(models.Aggregate):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return super().as_sql(compiler, connection, function="STRING_AGG", **extra)
+
+
+# What a Source carries into a page from a JSON annotation (see joined_json): name → path from the source.
+SOURCE_FIELDS = {
+    "id": "id",
+    "url": "url",
+    "publisher": "publisher",
+    "title": "title",
+    "published": "published",
+    "published_precision": "published_precision",
+    "archive_url": "archive_url",
+    "last_http_status": "last_http_status",
+    "last_check_error": "last_check_error",
+    "last_checked_at": "last_checked_at",
+}
+
+
+def joined_json(rows: Any, link: str, fields: dict[str, str]) -> Subquery:
+    """Rows related to the outer row (`rows`: a model or a queryset, `link` the path back to it), each as a JSON
+    object of `fields` (name → path), joined into one string: related records in the same query as their parent."""
+    qs = rows._default_manager.all() if isinstance(rows, type) else rows
+    value = Cast(JSONObject(**fields), models.TextField())
+    return Subquery(
+        qs.filter(**{link: OuterRef("pk")})
+        .order_by()
+        .values(link)
+        .annotate(joined=GroupConcat(value))
+        .values("joined"),
+        output_field=models.TextField(),
+    )
 
 
 def joined(model: Any, link: str, value: Any) -> Subquery:

@@ -88,6 +88,7 @@ def _queries(client, url) -> int:
         "/countries/",
         "/countries/AO/",
         "/countries/US/",
+        "/changes/",
         "/api/v1/arrangements/?page_size=500",
     ],
 )

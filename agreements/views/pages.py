@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from ..exporters import csv_lines, record_rows
 from ..forms import DEFAULT_SENDING_STATE, MapQuery, RecordsExportForm
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
-from ..querysets import history_entries
+from ..querysets import history_entries, sources_of
 from ..roles import is_editor
 
 TIMELINE_EVENTS = 100  # the country page shows the latest; the lists hold them all
@@ -117,7 +117,8 @@ def _panel_context(iso2: str, sending_state: str, as_of: date | None) -> dict[st
             .latest_first()[:PANEL_STATEMENTS]
         )
         shown = {s.pk for s in arrangement.backing_sources}  # in the evidence block already
-        cited = Source.objects.cited_by(arrangement.evidence_changes, statements)  # changes prefetched by with_evidence
+        changes = StatusChange.objects.filter(arrangement=arrangement).up_to(as_of).prefetch_related("sources")
+        cited = sources_of(changes, statements)
         context["statements"] = statements
         context["sources"] = [s for s in cited if s.pk not in shown]
     return context
@@ -222,9 +223,7 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
             "timeline": timeline,
             "totals": totals,
             "more": totals["changes"] + totals["statements"] > len(timeline),
-            "sources": Source.objects.cited_by(
-                [r for r in shown if isinstance(r, StatusChange)], [r for r in shown if isinstance(r, Statement)]
-            ),
+            "sources": sources_of(shown),
             "history": history,
             "editing": is_editor(request.user),
         },
