@@ -417,7 +417,7 @@ SOURCE_FIELDS = {
 def joined_json(rows: Any, link: str, fields: dict[str, str]) -> Subquery:
     """Rows related to the outer row (`rows`: a model or a queryset, `link` the path back to it), each as a JSON
     object of `fields` (name → path), joined into one string: related records in the same query as their parent."""
-    qs = rows._default_manager.all() if isinstance(rows, type) else rows
+    qs = rows._default_manager.all() if isinstance(rows, type) else rows  # type: ignore[attr-defined]
     value = Cast(JSONObject(**fields), models.TextField())
     return Subquery(
         qs.filter(**{link: OuterRef("pk")})
