@@ -333,3 +333,17 @@ def test_probe_falls_back_to_get_when_head_is_refused(allow):
         result = fetcher.probe(server.url("/page"), deadline=DEADLINE)
     assert result.status == 200
     assert [seen.method for seen in server.requests] == ["HEAD", "GET"]
+
+
+def test_a_dripping_server_is_cut_off_over_tls_too(allow, settings, certificates):
+    ca, cert, key = certificates
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    settings.FETCH_CA_BUNDLE = str(ca)
+    with serve({"/drip": DRIP_BODY}, tls=context) as server:
+        allow(server)
+        started = time.monotonic()
+        result = get(server.url("/drip", host="localhost"))
+        elapsed = time.monotonic() - started
+    assert (result.status, result.problem) == (200, Problem.TIMEOUT)
+    assert elapsed < DEADLINE + CUT_OFF_MARGIN
