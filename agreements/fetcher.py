@@ -17,8 +17,6 @@ import socket
 import ssl
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as ResolveTimeout
 from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import quote, urljoin, urlsplit
@@ -41,8 +39,6 @@ PATH_SAFE = "/%:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/", with "%" kept so ex
 CHUNK = 64 * 1024
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# Lookups run here so that a resolver that never answers is held to the deadline too.
-_RESOLVER = ThreadPoolExecutor(max_workers=16, thread_name_prefix="fetch-resolve")
 
 
 class Problem(StrEnum):
@@ -270,13 +266,7 @@ def _parse(url: str) -> _Target:
 
 def _resolve(target: _Target, until: float) -> list[tuple[socket.AddressFamily, tuple]]:
     """Resolve the host once and vet every address it resolves to: one non-public address refuses the host."""
-    future = _RESOLVER.submit(socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM)
-    try:
-        infos = future.result(timeout=max(0.0, until - time.monotonic()))
-    except ResolveTimeout:
-        raise _Stop(Problem.TIMEOUT, "no answer (timeout resolving the host name)") from None
-    except (OSError, UnicodeError):
-        infos = []
+    infos = _lookup(target.host, target.port, until)
     families = (socket.AF_INET, socket.AF_INET6)
     addresses = [(family, sockaddr) for family, _, _, _, sockaddr in infos if family in families]
     if not addresses:
@@ -289,6 +279,26 @@ def _resolve(target: _Target, until: float) -> list[tuple[socket.AddressFamily, 
         if kind := address_problem(address):
             raise _Stop(Problem.REFUSED, f"refused: {address} is not a public address ({kind})")
     return list(dict.fromkeys(addresses))
+
+
+def _lookup(host: str, port: int, until: float) -> list:
+    """getaddrinfo held to the deadline: it runs in a thread of its own (a daemon, and one per lookup, so a lookup
+    that never returns holds nothing up, not even a forked worker or the interpreter's exit)."""
+    answer: list = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            answer.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError):
+            pass  # no addresses: the host does not resolve
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="fetch-resolve", daemon=True).start()
+    if not done.wait(max(0.0, until - time.monotonic())):
+        raise _Stop(Problem.TIMEOUT, "no answer (timeout resolving the host name)")
+    return answer
 
 
 def _connect(target: _Target, until: float, watchdog: _Watchdog) -> socket.socket:

@@ -273,7 +273,7 @@ def test_a_dripping_server_is_cut_off_at_the_deadline(allow, route):
         elapsed = time.monotonic() - started
     assert result.problem == Problem.TIMEOUT
     assert DEADLINE <= elapsed < DEADLINE + CUT_OFF_MARGIN  # the server would have dripped for 30 s
-    assert result.elapsed == pytest.approx(elapsed, abs=0.1)
+    assert DEADLINE <= result.elapsed <= elapsed
     if route is DRIP_HEADERS:
         assert (result.status, result.error) == (None, "no answer (timeout)")
     else:
