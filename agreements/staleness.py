@@ -6,23 +6,20 @@ Every function here is set-based and idempotent: run twice, or twice at once, it
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import logging
-import socket
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
+from . import fetcher
 from .caching import data_changed
 from .models import Arrangement, Source, StaleDigest
 from .roles import editors
@@ -117,70 +114,50 @@ def send_digests() -> int:
 
 @dataclass
 class LinkResult:
+    """One link check: the HTTP status, or why there was none, and how long it took."""
+
     status: int | None
     error: str
     seconds: float
 
-
-def _public_host(url: str) -> bool:
-    """Whether the URL's host resolves only to public addresses (link checks never probe private networks)."""
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return True  # let the request fail and record the error
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
-            return False
-    return True
+    @property
+    def dead(self) -> bool:
+        return bool(self.error or (self.status or 0) >= 400)
 
 
 def check_url(url: str, *, timeout: float | None = None) -> LinkResult:
-    """HEAD the URL (GET when HEAD is refused), following redirects, never waiting longer than `timeout`."""
-    timeout = timeout or settings.LINK_CHECK_TIMEOUT
-    started = time.monotonic()
-    if not settings.LINK_CHECK_ALLOW_PRIVATE and not _public_host(url):
-        return LinkResult(None, "private address: not checked", 0.0)
-    headers = {"User-Agent": "ThirdCountryTracker-linkcheck/1.0"}
-    try:
-        with requests.Session() as session:
-            session.max_redirects = 10
-            response = session.head(url, timeout=(timeout, timeout), allow_redirects=True, headers=headers)
-            if response.status_code in (405, 501) or response.status_code == 403:
-                remaining = max(0.1, timeout - (time.monotonic() - started))
-                response = session.get(
-                    url, timeout=(remaining, remaining), allow_redirects=True, headers=headers, stream=True
-                )
-                response.close()
-            return LinkResult(response.status_code, "", time.monotonic() - started)
-    except requests.TooManyRedirects:
-        return LinkResult(None, "redirect loop", time.monotonic() - started)
-    except requests.Timeout:
-        return LinkResult(None, "no answer (timeout)", time.monotonic() - started)
-    except requests.RequestException as exc:
-        return LinkResult(None, f"no answer ({type(exc).__name__})", time.monotonic() - started)
+    """HEAD the URL (GET when HEAD is refused) through the fetcher: vetted hops, one deadline of `timeout` s."""
+    result = fetcher.probe(url, deadline=timeout or settings.LINK_CHECK_TIMEOUT)
+    return LinkResult(result.status, result.error, result.elapsed)
 
 
 def check_sources(*, source_ids: list[int] | None = None, older_than: dt.timedelta | None = None) -> dict[str, Any]:
-    """Check source URLs for link rot with bounded concurrency and record each result and when it was checked."""
+    """Check source URLs for link rot, LINK_CHECK_CONCURRENCY at a time, recording each result as it comes.
+
+    Each result is saved the moment its URL finishes, so a batch cut short (a time limit, a killed worker) keeps
+    every result it had; the caches are told once, at the end, however the batch ends.
+    """
     sources = Source.objects.all()
     if source_ids is not None:
         sources = sources.filter(pk__in=source_ids)
     elif older_than is not None:
         cutoff = timezone.now() - older_than
         sources = sources.filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=cutoff))
-    targets = list(sources.values_list("pk", "url"))
-    with ThreadPoolExecutor(max_workers=settings.LINK_CHECK_CONCURRENCY) as pool:
-        results = list(pool.map(lambda target: (target[0], check_url(target[1])), targets))
-    now = timezone.now()
-    updated = []
-    for pk, result in results:
-        updated.append(
-            Source(pk=pk, last_http_status=result.status, last_check_error=result.error[:100], last_checked_at=now)
-        )
-    Source.objects.bulk_update(updated, ["last_http_status", "last_check_error", "last_checked_at"], batch_size=500)
-    if updated:
-        data_changed()
-    dead = sum(1 for _, r in results if r.error or (r.status or 0) >= 400)
-    return {"checked": len(results), "dead": dead}
+    targets = list(sources.order_by("pk").values_list("pk", "url"))
+    checked = dead = 0
+    pool = ThreadPoolExecutor(max_workers=settings.LINK_CHECK_CONCURRENCY, thread_name_prefix="link-check")
+    try:
+        futures = {pool.submit(check_url, url): pk for pk, url in targets}
+        for future in as_completed(futures):
+            result = future.result()
+            # Written from this thread only: the pool's threads never touch the database.
+            Source.objects.filter(pk=futures[future]).update(
+                last_http_status=result.status, last_check_error=result.error[:100], last_checked_at=timezone.now()
+            )
+            checked += 1
+            dead += result.dead
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # the running checks end at their deadline by themselves
+        if checked:
+            data_changed()
+    return {"checked": checked, "dead": dead}

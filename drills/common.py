@@ -49,7 +49,6 @@ def env(**extra: str) -> dict[str, str]:
             "DB_CONNECT_TIMEOUT": "2",
             "CELERY_VISIBILITY_TIMEOUT": "10",
             "CELERY_RESTORE_INTERVAL": "2",
-            "LINK_CHECK_ALLOW_PRIVATE": "1",
             "LINK_CHECK_TIMEOUT": "2",
             "CELERY_FLUSH_PENDING_SECONDS": "5",
         }

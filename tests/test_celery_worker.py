@@ -49,7 +49,7 @@ class Worker:
                 "TRACKER_TESTING": "1",
                 "CELERY_VISIBILITY_TIMEOUT": "3",
                 "CELERY_RESTORE_INTERVAL": "1",
-                "LINK_CHECK_ALLOW_PRIVATE": "1",
+                "FETCH_PRIVATE_ALLOWLIST": "127.0.0.1:9",  # the link check below reaches a closed local port
                 "LINK_CHECK_TIMEOUT": "1",
             }
             | env

@@ -210,11 +210,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("CELERY_FLUSH_PENDING_SECONDS", 60)),
     },
 }
-# Link checks of sources: per-request timeout (seconds), parallel requests; private addresses are never probed
-# unless allowed (the test suite allows loopback for its local HTTP server).
+# Link checks of sources: one deadline per URL (seconds, connect to last byte), parallel requests.
 LINK_CHECK_TIMEOUT = float(env_int("LINK_CHECK_TIMEOUT", 10))
 LINK_CHECK_CONCURRENCY = env_int("LINK_CHECK_CONCURRENCY", 8)
-LINK_CHECK_ALLOW_PRIVATE = env_bool("LINK_CHECK_ALLOW_PRIVATE", False)
+# The fetcher (agreements/fetcher.py) never connects to a non-public address, except an exact address:port listed
+# here ("127.0.0.1:8001,[::1]:8001"): the tests' local servers. Empty in production.
+FETCH_PRIVATE_ALLOWLIST = env_list("FETCH_PRIVATE_ALLOWLIST", [])
+# CA certificates the fetcher trusts for https (a PEM file); empty: the certifi bundle.
+FETCH_CA_BUNDLE = env_str("FETCH_CA_BUNDLE", "")
 LINK_CHECK_EVERY_DAYS = env_int("LINK_CHECK_EVERY_DAYS", 7)
 # Drill knob (never set in production): flag_stale holds its transaction open this long before committing.
 FLAG_STALE_PAUSE_SECONDS = float(env_int("FLAG_STALE_PAUSE_SECONDS", 0))
