@@ -289,9 +289,11 @@ def test_empty_timeline_is_a_sensible_picture():
     assert "No status changes recorded." in [el.text for el in svg.iter(f"{NS}text")]
 
 
-def test_timeline_refuses_a_range_that_ends_before_it_starts():
+def test_timeline_refuses_a_range_that_ends_before_it_starts_or_a_silly_width():
     with pytest.raises(ValueError, match=r"^start:"):
         timeline.timeline_svg(timeline.timeline_rows(LOG), start=D(2025, 6, 1), end=D(2025, 5, 31))
+    with pytest.raises(ValueError, match=r"^width:"):
+        timeline.timeline_svg(timeline.timeline_rows(LOG), end=D(2025, 5, 31), width=100)
 
 
 def test_timeline_table_lists_the_same_segments_and_transfers():
@@ -374,6 +376,11 @@ def test_flows_escape_hostile_names():
     assert "<script" not in text
     labels = ["".join(el.itertext()) for el in parse(text).iter(f"{NS}text")]
     assert any(label.startswith("Country 17 <script>") for label in labels)
+
+
+def test_flows_refuse_a_silly_width():
+    with pytest.raises(ValueError, match=r"^width:"):
+        flows.flows_svg(flows.aggregate_flows(EVENTS), width=50)
 
 
 def test_empty_flows_are_a_sensible_picture():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .svg import INK, MUTED, element, root, serialize, shorten, text_width, titled
 
 WIDTH = 760
+MIN_WIDTH, MAX_WIDTH = 400, 4000  # below, the bands have no room between the labels
 NODE_W = 10
 GAP = 8  # px between two countries of one column
 MIN_SLOT = 20  # px a country needs for its label
@@ -114,6 +115,8 @@ def flows_svg(flows: Iterable[Flow], *, heading: str = "", width: int = WIDTH, r
 
     `heading` names whose transfers these are ("the United States"), for the picture's title.
     """
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ValueError(f"width: must be between {MIN_WIDTH} and {MAX_WIDTH} px, got {width}")
     flows = [f for f in flows if f.people or f.unreported]
     for index, flow in enumerate(flows):
         if flow.people < 0 or flow.unreported < 0:

@@ -18,6 +18,7 @@ from agreements.dates import Precision, format_partial_date, humanize_partial_da
 from .svg import INK, LINE, MUTED, STATUSES, colour, element, label, root, serialize, shorten, text_width, titled
 
 WIDTH = 960
+MIN_WIDTH, MAX_WIDTH = 480, 4000  # below, the bars have no room beside the names
 ROW = 30  # px per country
 BAR = 14
 FONT_SIZE = 13
@@ -170,7 +171,9 @@ def _ticks(start: dt.date, end: dt.date, px_per_day: float) -> list[tuple[dt.dat
     return [(dt.date(y, 1, 1), str(y)) for y in range(first_year, end.year + 1) if y % step == 0]
 
 
-def _validate(rows: list[TimelineRow], start: dt.date, end: dt.date) -> None:
+def _validate(rows: list[TimelineRow], start: dt.date, end: dt.date, width: int) -> None:
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ValueError(f"width: must be between {MIN_WIDTH} and {MAX_WIDTH} px, got {width}")
     if start >= end:
         raise ValueError(f"start: must be before end ({start} is not before {end})")
     for r, row in enumerate(rows):
@@ -199,7 +202,7 @@ def timeline_svg(
     if start is None:
         first = min((row.segments[0].start for row in rows if row.segments), default=end)
         start = dt.date(min(first, end - dt.timedelta(days=1)).year, 1, 1)
-    _validate(rows, start, end)
+    _validate(rows, start, end, width)
     span = f"{humanize_partial_date(start, Precision.DAY)} to {humanize_partial_date(end, Precision.DAY)}"
     about = f" of {heading}" if heading else ""
     title = f"Status timeline{about}, {span}"
