@@ -7,12 +7,12 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from .dates import humanize_partial_date
-from .lists import SPECS
+from .lists import SPECS, filter_errors
 from .models import Arrangement, Statement, StatusChange
 
 FEED_ITEMS = 50
@@ -109,7 +109,7 @@ class ListFeed(_Base):
         spec = SPECS[kwargs["slug"]]
         fs = spec.filterset_for(request.GET)
         if not fs.is_valid():
-            return JsonResponse({"errors": {k: [str(e) for e in v] for k, v in fs.errors.items()}}, status=400)
+            return filter_errors(fs)
         return super().__call__(request, *args, **kwargs)
 
     def title(self, obj: Any) -> str:
