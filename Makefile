@@ -50,7 +50,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	TRACKER_TESTING=1 $(BIN)/mypy
+	$(RUN_ENV) $(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

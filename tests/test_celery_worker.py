@@ -45,7 +45,10 @@ class Worker:
             os.environ
             | {
                 "DATABASE_URL": _database_url(),
-                "TRACKER_TESTING": "1",
+                # A worker process is not the test suite: production settings, with a key made for the test.
+                "TRACKER_TESTING": "0",
+                "SECRET_KEY": "celery-worker-test-only-" + "k" * 40,
+                "ALLOWED_HOSTS": "testserver",
                 "CELERY_VISIBILITY_TIMEOUT": "3",
                 "CELERY_RESTORE_INTERVAL": "1",
                 "LINK_CHECK_ALLOW_PRIVATE": "1",
