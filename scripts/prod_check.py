@@ -81,8 +81,11 @@ class Report:
         return "\n".join(lines)
 
 
+STARTED = time.monotonic()
+
+
 def log(message: str) -> None:
-    print(f"[prod-check] {message}", flush=True)
+    print(f"[prod-check {time.monotonic() - STARTED:4.0f} s] {message}", flush=True)
 
 
 # --- .dockerignore and the build context ------------------------------------------------------------------------
