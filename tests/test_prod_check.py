@@ -119,3 +119,9 @@ def test_a_service_key_it_does_not_follow_fails(tmp_path):
 )
 def test_compose_interpolation(value, expected):
     assert prod_check.interpolate(value, {"A": "1", "E": ""}) == expected
+
+
+def test_the_compose_env_file_never_enters_the_image():
+    rules = prod_check.ignore_rules(ROOT)
+    assert prod_check.is_ignored(".env", rules)  # it holds SECRET_KEY
+    assert not prod_check.is_ignored("tracker/settings.py", rules)
