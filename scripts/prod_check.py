@@ -66,6 +66,7 @@ class Report:
     rows: list[tuple[str, bool, str]] = field(default_factory=list)
 
     def add(self, name: str, ok: bool, detail: str = "") -> bool:
+        """Record (and print) one check; its outcome."""
         self.rows.append((name, ok, detail))
         print(f"  {'PASS' if ok else 'FAIL'}  {name}  {detail}", flush=True)
         return ok
@@ -75,6 +76,7 @@ class Report:
         return sum(1 for _, ok, _ in self.rows if not ok)
 
     def table(self) -> str:
+        """The whole table, one line a check."""
         width = max(len(name) for name, _, _ in self.rows)
         lines = [f"{'result':6}  {'check':{width}}  detail", "-" * (width + 30)]
         lines += [f"{'PASS' if ok else 'FAIL':6}  {name:{width}}  {detail}" for name, ok, detail in self.rows]
@@ -313,6 +315,7 @@ class Image:
 
     def _do_cmd(self, arguments: str, **_: Any) -> None:
         self.cmd = _words(arguments)
+        self.notes.append("CMD not run: each compose service gives its command")
 
 
 class RunAs:
@@ -327,13 +330,16 @@ class RunAs:
                 self.entry = None
 
     def describe(self) -> str:
+        """Who the image's processes run as here."""
         return self.entry.pw_name if self.entry else f"the current user ({pwd.getpwuid(os.getuid()).pw_name})"
 
     def give(self, path: Path) -> None:
+        """`chown <the image's user> path`."""
         if self.entry:
             os.chown(path, self.entry.pw_uid, self.entry.pw_gid)
 
     def prefix(self, image: Image) -> list[str]:
+        """The command prefix that drops to the image's user (after USER), or nothing."""
         if not self.entry or image.user in (None, "root"):
             return []
         return ["setpriv", f"--reuid={self.entry.pw_uid}", f"--regid={self.entry.pw_gid}", "--clear-groups", "--"]
@@ -397,6 +403,7 @@ def compose_environment(services: dict[str, dict[str, Any]], name: str, variable
 
 
 def compose_command(services: dict[str, dict[str, Any]], name: str) -> list[str]:
+    """A service's command as words (a string is split as compose splits it: no shell)."""
     command = services[name]["command"]
     return [str(word) for word in command] if isinstance(command, list) else shlex.split(command)
 
@@ -406,14 +413,18 @@ def compose_command(services: dict[str, dict[str, Any]], name: str) -> list[str]
 
 @dataclass
 class Process:
+    """A started service: its own process group, its output in a log file."""
+
     name: str
     popen: subprocess.Popen[bytes]
     log: Path
 
     def text(self) -> str:
+        """Everything it has printed so far."""
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def stop(self) -> None:
+        """SIGTERM to its process group (gunicorn's and celery's children too), SIGKILL after 20 s."""
         if self.popen.poll() is not None:
             return
         os.killpg(self.popen.pid, signal.SIGTERM)
@@ -425,6 +436,7 @@ class Process:
 
 
 def start(name: str, command: list[str], env: dict[str, str], image: Image, run_as: RunAs) -> Process:
+    """Start a service in the image's work directory, as the image's user."""
     path = image.root / "logs" / f"{name}.log"
     path.parent.mkdir(exist_ok=True)
     with path.open("wb") as out:
@@ -440,6 +452,7 @@ def start(name: str, command: list[str], env: dict[str, str], image: Image, run_
 
 
 def wait_until(predicate: Any, timeout: float, every: float = 0.5) -> bool:
+    """Poll until the predicate holds or the timeout passes; whether it held."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -457,6 +470,7 @@ def fresh_services() -> None:
 
 
 def drop_services() -> None:
+    """Drop the check's database and empty its Redis database."""
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     redis.Redis.from_url(REDIS).flushdb()
@@ -466,6 +480,7 @@ def drop_services() -> None:
 
 
 def get(session: requests.Session, path: str) -> requests.Response | None:
+    """GET without following redirects; None when the connection failed."""
     try:
         return session.get(urljoin(BASE, path), allow_redirects=False, timeout=30)
     except requests.RequestException:
@@ -473,6 +488,7 @@ def get(session: requests.Session, path: str) -> requests.Response | None:
 
 
 def probe(report: Report, session: requests.Session, path: str, expected: int = 200) -> requests.Response | None:
+    """GET and report whether the answer is the expected code."""
     response = get(session, path)
     code = response.status_code if response is not None else 0
     detail = f"{code}" + (f" (expected {expected})" if code != expected else "")
@@ -500,6 +516,7 @@ def static_assets(session: requests.Session, html: str) -> Iterator[str]:
 
 
 def public_pages(report: Report) -> None:
+    """Every public page, list, export, feed and API list, the docs, health checks and logins, as anonymous."""
     session = requests.Session()
     home = probe(report, session, "/")
     for path in static_assets(session, home.text if home is not None else ""):
@@ -534,6 +551,7 @@ def public_pages(report: Report) -> None:
 
 
 def log_in(session: requests.Session, username: str, password: str) -> bool:
+    """Log in through the login form (CSRF token and all), as a person would."""
     page = session.get(urljoin(BASE, "/accounts/login/"), timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
     response = session.post(
@@ -603,10 +621,12 @@ def beat_hands_tasks_to_the_worker(report: Report, beat: Process, worker: Proces
 
 
 def tail(process: Process, lines: int = 30) -> str:
+    """The last lines of a service's output, indented."""
     return "\n".join(f"    {line}" for line in process.text().splitlines()[-lines:])
 
 
 def run(image: Image, report: Report, run_as: RunAs) -> None:
+    """Build, start the compose services, probe, stop: every outcome goes into the report."""
     started = time.monotonic()
     try:
         image.build(ROOT / "Dockerfile", ROOT, run_as)
@@ -627,7 +647,11 @@ def run(image: Image, report: Report, run_as: RunAs) -> None:
     published = [str(p).split(":")[-1] for p in services["web"].get("ports", [])]
     report.add("compose: web publishes the port the image exposes", published == [str(p) for p in image.exposed])
     home = {"HOME": str(image.host(".")) if image.user else os.environ.get("HOME", "/root")}
-    fresh_services()
+    try:
+        fresh_services()
+    except (psycopg.Error, redis.RedisError) as exc:
+        report.add("PostgreSQL and Redis answer (compose: db and redis healthy)", False, str(exc)[:150])
+        return
 
     processes: list[Process] = []
     try:
@@ -673,6 +697,7 @@ def run(image: Image, report: Report, run_as: RunAs) -> None:
 
 
 def main() -> int:
+    """Run the check in a temporary root; the table, and 1 on any failure."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary root (tree, virtualenv, logs)")
     args = parser.parse_args()
