@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 from ..caching import data_changed
 from ..dates import Precision
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange
+from .archive import archive_on_record
 from .checks import User, chunks, clean_http_url, history_user, normalize_url, unique_slugs
 from .derived import refresh_arrangements
 from .events import new_statement, new_status_change
@@ -109,10 +110,12 @@ def _bulk_sources(events: Sequence[EventRow], user: User, reason: str, result: B
         for n, data in given.items()
         if n not in found
     ]
-    for source in bulk_create_with_history(
+    created = bulk_create_with_history(
         new, Source, batch_size=500, default_user=history_user(user), default_change_reason=reason[:100]
-    ):
+    )
+    for source in created:
         found[source.normalized_url] = source
+    archive_on_record(source.pk for source in created)
     for e in events:
         stored = found[normalize_url(e.source["url"])]
         for difference in differences(stored, {k: e.source.get(k, "") for k in ("publisher", "title", "kind")}):

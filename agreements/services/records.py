@@ -17,6 +17,7 @@ from django.utils import timezone
 from ..caching import data_changed
 from ..dates import Precision
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, Verification
+from .archive import archive_on_record
 from .checks import (
     User,
     check_date,
@@ -98,6 +99,7 @@ def get_or_create_source(
     )
     track(source, user, reason or "new source")
     source.save()
+    archive_on_record([source.pk])
     data_changed()
     return Found(source, True)
 

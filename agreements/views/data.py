@@ -1,0 +1,28 @@
+"""/data/: the numbered dataset releases, each a zip at a permanent URL that never changes."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .. import services
+from ..models import Release
+
+
+def data_index(request: HttpRequest) -> HttpResponse:
+    """Every release, newest first, with its size, SHA-256, counts and what changed."""
+    return render(request, "agreements/data.html", {"releases": list(Release.objects.order_by("-number"))})
+
+
+def release_zip(request: HttpRequest, number: int) -> FileResponse:
+    """One release's zip: immutable, so cached for good (its SHA-256 is its ETag)."""
+    release = get_object_or_404(Release, number=number)
+    response = FileResponse(
+        services.storage().open(release.file, "rb"),
+        as_attachment=True,
+        filename=f"tracker-data-{release.number}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["ETag"] = f'"{release.sha256}"'
+    return response
