@@ -99,6 +99,16 @@ def _clear_cache():
 
 
 @pytest.fixture
+def archive_dir(settings, tmp_path):
+    """The archive storage (captures and releases) in a folder of this test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "archive": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return tmp_path
+
+
+@pytest.fixture
 def editor(django_user_model):
     """A member of the editors group (not logged in)."""
     from django.contrib.auth.models import Group

@@ -45,16 +45,6 @@ def html(body: bytes):
 
 
 @pytest.fixture
-def archive_dir(settings, tmp_path):
-    """The archive storage in a folder of this test's own."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "archive": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
-    }
-    return tmp_path
-
-
-@pytest.fixture
 def site(settings, archive_dir):
     """A local server with one synthetic article (its routes change as the test goes), and the fetcher let in."""
     routes = {"/report": html(article())}
