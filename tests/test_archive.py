@@ -40,8 +40,28 @@ def article(sentence: str = SENTENCE, *, nav: str = "Home | World | Synthetic se
     ).encode()
 
 
+def archived_copy_first(page: str, source_id: int) -> str:
+    """The list item of a source whose live link is dead, checked to offer our copy before the dead link."""
+    item = re.search(rf"<li>(?:(?!</li>).)*?/sources/{source_id}/archive\.txt.*?</li>", page, re.S)
+    assert item is not None, "no list item links our copy"
+    assert item.group(0).index("archived-copy") < item.group(0).index("source-link")
+    return item.group(0)
+
+
 def html(body: bytes):
     return answer(200, (("Content-Type", "text/html; charset=utf-8"),), body)
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks():
+    """These tests run the queued archiving task in this process, as the embedded default does, with Redis
+    configured or not (test_celery_worker.py has a worker process archive and check on the real broker)."""
+    from celery import current_app
+
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = eager
 
 
 @pytest.fixture
@@ -152,8 +172,11 @@ def test_a_bulk_import_queues_one_archiving_task_per_batch(settings, db, django_
             with django_capture_on_commit_callbacks(execute=True):
                 import_records(SEED.read_bytes(), name="seed-records.csv")
             sent = []
-            while len(queue):
-                message = queue.get(timeout=1)
+            while True:
+                try:
+                    message = queue.get(timeout=1)
+                except queue.Empty:
+                    break
                 if message.headers["task"] == "agreements.tasks.archive_sources":
                     sent.append(message.decode()[0][0])
                 message.ack()
@@ -228,11 +251,7 @@ def test_a_removed_page_offers_the_archived_copy_first(client, archived, site):
     assert drift.kind == "gone" and drift.detail == "HTTP 404"
 
     change("AO", "agreed", dt.date(2025, 5, 1), source=archived)
-    page = client.get("/countries/AO/").content.decode()
-    item = re.search(rf"<li>(?:(?!</li>).)*?/sources/{archived.pk}/archive\.txt.*?</li>", page, re.S)
-    assert item is not None
-    text = item.group(0)
-    assert text.index("archived-copy") < text.index("source-link") and "link dead (HTTP 404" in text
+    assert "link dead (HTTP 404" in archived_copy_first(client.get("/countries/AO/").content.decode(), archived.pk)
     assert "Gone since archived" in client.get(f"/sources/{archived.pk}/").content.decode()
     # Archiving a dead page keeps nothing new, and the copy we have stays offered.
     assert archive.archive_sources([archived.pk], force=True)["failed"][0]["problem"] == "HTTP 404"
