@@ -74,3 +74,34 @@ def test_since_a_release_number(client, seed, archive_dir):
 def test_a_bad_since_is_a_400_naming_it(client, db, since):
     response = client.get("/api/v1/changes/", {"since": since} if since else {})
     assert response.status_code == 400 and "since" in response.json()
+
+
+def test_a_source_added_to_a_record_is_a_change_of_it(client, seed):
+    record = Statement.objects.order_by("pk").first()
+    moment = timezone.now()
+    source = services.get_or_create_source(url="https://example.org/synthetic/added", publisher="Publisher 9").obj
+    assert services.add_sources(record=record, sources=[source]) == 1
+    rows = [(r["kind"], r["id"], r["change"]) for r in _changes(client, moment.isoformat())["results"]]
+    assert rows == [("source", source.pk, "created"), ("statement", record.pk, "changed")]
+
+
+def test_an_import_that_adds_a_source_to_a_record_lists_it_as_changed(client, seed):
+    import csv
+    import io
+
+    from agreements.importers import import_records
+    from agreements.models import StatusChange
+
+    from .conftest import SEED
+
+    rows = list(csv.DictReader(io.StringIO(SEED.read_text())))
+    row = dict(rows[0], source_url="https://example.org/synthetic/copy", source_publisher="Publisher 9")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerow(row)
+    moment = timezone.now()
+    assert import_records(out.getvalue().encode(), name="synthetic.csv").sources_added == 1
+    record = StatusChange.objects.get(sources__url="https://example.org/synthetic/copy")
+    changed = [(r["kind"], r["id"], r["change"]) for r in _changes(client, moment.isoformat())["results"]]
+    assert ("status_change", record.pk, "changed") in changed and len(changed) == 2  # and the new source

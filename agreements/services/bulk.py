@@ -18,7 +18,7 @@ from ..caching import data_changed
 from ..dates import Precision
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange
 from .archive import archive_on_record
-from .checks import User, chunks, clean_http_url, history_user, normalize_url, unique_slugs
+from .checks import User, chunks, clean_http_url, history_user, normalize_url, note_sources_added, unique_slugs
 from .derived import refresh_arrangements
 from .events import new_statement, new_status_change
 from .records import differences
@@ -221,6 +221,7 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             )
 
     new_statements: list[Statement] = []
+    gained: dict[tuple[str, int], Any] = {}  # records on file before this import that gain a source
     plan: list[tuple[EventRow, Any]] = []  # (event, record) in file order, records possibly not saved yet
     new_links: dict[str, list[tuple[Any, Source]]] = {"status_change": [], "statement": []}
     for e in events:
@@ -239,6 +240,8 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             else:
                 links[e.record_type].add(link)
                 new_links[e.record_type].append((record, source))
+                if record.pk is not None:
+                    gained[(e.record_type, record.pk)] = record
                 result.sources_added += 1
             continue
         record = e.build(arrangements, actors)
@@ -291,6 +294,7 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             for c in e.receiving
         ],
     )
+    note_sources_added(list(gained.values()), user, reason)
     touched = {arrangements[(e.sending_state.pk, c.pk)].pk for e in events for c in e.receiving}
     refresh_arrangements(touched)
     data_changed()

@@ -20,6 +20,7 @@ from ..models import Actor, Arrangement, Country, Source, Statement, StatusChang
 from .archive import archive_on_record
 from .checks import (
     User,
+    note_sources_added,
     check_date,
     check_people,
     check_sources,
@@ -297,12 +298,14 @@ def log_statement(
 def add_sources(
     *, record: StatusChange | Statement, sources: Sequence[Source], user: User = None, reason: str = ""
 ) -> int:
-    """Attach further sources to an existing event; returns how many were new to it."""
+    """Attach further sources to an existing event; returns how many were new to it. The event gets a history entry
+    (its sources are part of it: the changes API lists it)."""
     sources = check_sources(sources)
     have = set(record.sources.values_list("pk", flat=True))
     new = [s for s in sources if s.pk not in have]
     if new:
         record.sources.add(*new)
+        note_sources_added([record], user, reason)
         refresh_arrangements(arrangement_ids(record))
         data_changed()
     return len(new)
