@@ -20,13 +20,13 @@ from ..models import Actor, Arrangement, Country, Source, Statement, StatusChang
 from .archive import archive_on_record
 from .checks import (
     User,
-    note_sources_added,
     check_date,
     check_people,
     check_sources,
     check_text,
     clean_http_url,
     normalize_url,
+    note_sources_added,
     resolve_country,
     track,
     unique_slugs,
