@@ -277,3 +277,10 @@ def test_difference_counts_changed_words_after_normalising():
     assert one.changed_words == 1 and not one.material
     many = archive.difference(SENTENCE, CHANGED, archived_label="a", live_label="b")
     assert many.material and many.diff.startswith("--- a\n+++ b")
+
+
+def test_admins_see_captures_with_their_history_and_cannot_edit_them(admin_client, archived):
+    capture = archived.captures.get()
+    assert capture.sha256 in admin_client.get("/admin/agreements/sourcecapture/").content.decode()
+    assert admin_client.get(f"/admin/agreements/sourcecapture/{capture.pk}/history/").status_code == 200
+    assert admin_client.get("/admin/agreements/sourcecapture/add/").status_code == 403
