@@ -108,6 +108,30 @@ def _latest_capture(path: str) -> Subquery:
     )
 
 
+def _links(
+    name: str, title: str, description: str, through: Any, owner: tuple[str, str, str], other: tuple[str, str, str]
+) -> Table:
+    """A link table of a many-to-many relation: its rows belong to the `owner` record (column, table, field of the
+    through model), whose retracted records are left out with their links."""
+    columns = tuple(
+        Column(
+            column, "integer", f"The {table.removesuffix('s').replace('_', ' ')}.", path=f"{field}_id", required=True
+        )
+        for column, table, field in (owner, other)
+    )
+    return Table(
+        name,
+        title,
+        description,
+        lambda: through.objects.filter(**{f"{owner[2]}__retracted_at__isnull": True}),
+        columns,
+        (owner[0], other[0]),
+        ((owner[0], owner[1], "id"), (other[0], other[1], "id")),
+        owner=(owner[0], owner[1]),
+        order=(f"{owner[2]}_id", f"{other[2]}_id"),
+    )
+
+
 TABLES: tuple[Table, ...] = (
     Table(
         "countries",
@@ -298,50 +322,31 @@ TABLES: tuple[Table, ...] = (
         (("arrangement", "arrangements", "id"), ("source", "sources", "id")),
         extra=("date", "date_precision"),
     ),
-    Table(
+    _links(
         "statement_sources",
         "Sources of statements",
         "Which sources report each statement.",
-        lambda: Statement.sources.through.objects.filter(statement__retracted_at__isnull=True),
-        (
-            Column("statement", "integer", "The statement.", path="statement_id", required=True),
-            Column("source", "integer", "A source of it.", path="source_id", required=True),
-        ),
-        ("statement", "source"),
-        (("statement", "statements", "id"), ("source", "sources", "id")),
-        owner=("statement", "statements"),
-        order=("statement_id", "source_id"),
+        Statement.sources.through,
+        ("statement", "statements", "statement"),
+        ("source", "sources", "source"),
     ),
-    Table(
+    _links(
         "statement_arrangements",
         "Arrangements of statements",
         "Which arrangements each statement concerns (none: the sending state's policy in general).",
-        lambda: Statement.arrangements.through.objects.filter(statement__retracted_at__isnull=True),
-        (
-            Column("statement", "integer", "The statement.", path="statement_id", required=True),
-            Column("arrangement", "integer", "An arrangement it concerns.", path="arrangement_id", required=True),
-        ),
-        ("statement", "arrangement"),
-        (("statement", "statements", "id"), ("arrangement", "arrangements", "id")),
-        owner=("statement", "statements"),
-        order=("statement_id", "arrangement_id"),
+        Statement.arrangements.through,
+        ("statement", "statements", "statement"),
+        ("arrangement", "arrangements", "arrangement"),
     ),
-    Table(
+    _links(
         "status_change_sources",
         "Sources of status changes",
         "Which sources report each status change.",
-        lambda: StatusChange.sources.through.objects.filter(statuschange__retracted_at__isnull=True),
-        (
-            Column("status_change", "integer", "The status change.", path="statuschange_id", required=True),
-            Column("source", "integer", "A source of it.", path="source_id", required=True),
-        ),
-        ("status_change", "source"),
-        (("status_change", "status_changes", "id"), ("source", "sources", "id")),
-        owner=("status_change", "status_changes"),
-        order=("statuschange_id", "source_id"),
+        StatusChange.sources.through,
+        ("status_change", "status_changes", "statuschange"),
+        ("source", "sources", "source"),
     ),
 )
-TABLE = {t.name: t for t in TABLES}
 
 
 def cell(value: Any, column: Column) -> str:

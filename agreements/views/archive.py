@@ -70,14 +70,17 @@ def capture_text(request: HttpRequest, pk: int, capture: int | None = None) -> H
 def capture_warc(request: HttpRequest, pk: int, capture: int | None = None) -> FileResponse:
     """The capture's WARC file (gzipped), to download."""
     found = _capture(pk, capture)
+    filename = f"source-{pk}-{found.captured_at:%Y%m%dT%H%M%SZ}.warc.gz"
+    return download(found.warc, filename, "application/warc", FOREVER if capture else LATEST)
+
+
+def download(name: str, filename: str, content_type: str, cache_control: str) -> FileResponse:
+    """A file of the archive storage as an attachment, streamed."""
     response = FileResponse(
-        services.storage().open(found.warc, "rb"),
-        as_attachment=True,
-        filename=f"source-{pk}-{found.captured_at:%Y%m%dT%H%M%SZ}.warc.gz",
-        content_type="application/warc",
+        services.storage().open(name, "rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = FOREVER if capture else LATEST
+    response["Cache-Control"] = cache_control
     return response
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from .. import services
 from ..models import Release
+from .archive import FOREVER, download
 
 
 def data_index(request: HttpRequest) -> HttpResponse:
@@ -17,12 +17,6 @@ def data_index(request: HttpRequest) -> HttpResponse:
 def release_zip(request: HttpRequest, number: int) -> FileResponse:
     """One release's zip: immutable, so cached for good (its SHA-256 is its ETag)."""
     release = get_object_or_404(Release, number=number)
-    response = FileResponse(
-        services.storage().open(release.file, "rb"),
-        as_attachment=True,
-        filename=f"tracker-data-{release.number}.zip",
-        content_type="application/zip",
-    )
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response = download(release.file, f"tracker-data-{release.number}.zip", "application/zip", FOREVER)
     response["ETag"] = f'"{release.sha256}"'
     return response
