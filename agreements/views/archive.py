@@ -42,7 +42,8 @@ def source(request: HttpRequest, pk: int) -> HttpResponse:
 def _capture(pk: int, capture: int | None) -> SourceCapture:
     """A capture of the source (the latest when `capture` is None), or 404."""
     captures = SourceCapture.objects.filter(source_id=pk).select_related("source")
-    found = captures.filter(pk=capture).first() if capture else captures.order_by("-captured_at", "-pk").first()
+    latest = captures.order_by("-captured_at", "-pk")
+    found = latest.first() if capture is None else captures.filter(pk=capture).first()
     if found is None:
         raise Http404("No archived copy of this source.")
     return found
@@ -63,7 +64,7 @@ def capture_text(request: HttpRequest, pk: int, capture: int | None = None) -> H
     response = HttpResponse(preface + text, content_type="text/plain; charset=utf-8")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="source-{pk}-{found.captured_at:%Y%m%dT%H%M%SZ}.txt"'
-    response["Cache-Control"] = FOREVER if capture else LATEST
+    response["Cache-Control"] = LATEST if capture is None else FOREVER
     return response
 
 
@@ -71,7 +72,7 @@ def capture_warc(request: HttpRequest, pk: int, capture: int | None = None) -> F
     """The capture's WARC file (gzipped), to download."""
     found = _capture(pk, capture)
     filename = f"source-{pk}-{found.captured_at:%Y%m%dT%H%M%SZ}.warc.gz"
-    return download(found.warc, filename, "application/warc", FOREVER if capture else LATEST)
+    return download(found.warc, filename, "application/warc", LATEST if capture is None else FOREVER)
 
 
 def download(name: str, filename: str, content_type: str, cache_control: str) -> FileResponse:
