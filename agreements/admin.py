@@ -12,7 +12,19 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .dates import Precision
-from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, Verification
+from .models import (
+    Actor,
+    Arrangement,
+    Country,
+    Release,
+    Source,
+    SourceCapture,
+    SourceDrift,
+    Statement,
+    StatusChange,
+    Term,
+    Verification,
+)
 
 READ_ONLY_DERIVED = (
     "status",
@@ -253,3 +265,35 @@ class VerificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that only the archive and release jobs write: shown, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SourceCapture)
+class SourceCaptureAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    list_display = ("source", "captured_at", "http_status", "final_url", "sha256", "size")
+    search_fields = ("source__url", "final_url", "sha256")
+    raw_id_fields = ("source",)
+
+
+@admin.register(SourceDrift)
+class SourceDriftAdmin(ReadOnlyAdmin):
+    list_display = ("source", "kind", "found_at", "last_seen_at", "resolved_at", "resolution")
+    list_filter = ("kind",)
+    raw_id_fields = ("source", "capture")
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdmin):
+    list_display = ("number", "snapshot_at", "size", "sha256")

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import changes
 from .dates import DateFormatError, format_partial_date, parse_partial_date
 from .filters import ArrangementFilter, CountryFilter
 from .forms import DEFAULT_SENDING_STATE, MapQuery, StatementForm, StatusChangeForm, source_from
@@ -433,3 +434,49 @@ class CountryList(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         return Country.objects.order_by("name")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Changes since a moment or a release, for mirrors.
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One record that changed since `since` (built through this serializer, so the schema is what is served)."""
+
+    kind = serializers.ChoiceField(choices=list(changes.KINDS), help_text="The kind of record.")
+    id = serializers.IntegerField(help_text="Its stable id (within its kind).")
+    change = serializers.SerializerMethodField(help_text="What happened to it since then, the strongest first.")
+    at = serializers.DateTimeField(help_text="Its latest change.")
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(changes.CHANGES)))
+    def get_change(self, row: dict[str, Any]) -> str:
+        return changes.change_of(row)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since",
+                str,
+                required=True,
+                description="An ISO 8601 timestamp (UTC unless it names an offset; a date is its first moment), or a "
+                "release number (the moment that release's data was read).",
+            )
+        ]
+    )
+)
+class ChangeList(generics.ListAPIView):
+    """Every record created, changed, retracted or deleted since a moment or a release, by kind and id, oldest
+    change first: what a mirror fetches again instead of everything."""
+
+    serializer_class = ChangeSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no request parameters
+            return Statement.objects.none()
+        try:
+            moment = changes.parse_since(self.request.query_params.get("since"))
+        except ValidationError as exc:
+            raise _as_drf(exc) from None
+        return changes.changed_since(moment)

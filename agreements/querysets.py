@@ -411,6 +411,8 @@ SOURCE_FIELDS = {
     "last_http_status": "last_http_status",
     "last_check_error": "last_check_error",
     "last_checked_at": "last_checked_at",
+    "last_archived_at": "last_archived_at",
+    "drift_found_at": "drift_found_at",
 }
 
 

@@ -116,6 +116,26 @@ def _clear_cache():
 
 
 @pytest.fixture
+def archive_dir(settings, tmp_path):
+    """The archive storage (captures and releases) in a folder of this test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "archive": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return tmp_path
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A member of the editors group (not logged in)."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("editor-1")
+    user.groups.add(Group.objects.get(name="editors"))
+    return user
+
+
+@pytest.fixture
 def seed(db):
     """The demo data: fixtures/seed-records.csv imported through the importer."""
     from agreements.importers import import_records

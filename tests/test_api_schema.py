@@ -47,5 +47,6 @@ def test_read_api_conforms_to_its_schema(live_server, live_seed):
         "/api/v1/actors/",
         "/api/v1/countries/",
         "/api/v1/map/",
+        "/api/v1/changes/",
     }
     print(f"\nschemathesis: {len(checked)} read operations, up to {EXAMPLES} examples each: {checked}")

@@ -1,11 +1,12 @@
 """The write path. Views, forms, the API, the admin and the importer change data only through these functions.
 
 Split by seam: `records` (single-record writes), `bulk` (the import engine), `derived` (each arrangement's stored
-state), `events` (the one builder of status changes and statements) and `checks` (shared validation). Callers
-import from here.
+state), `events` (the one builder of status changes and statements), `checks` (shared validation) and `archive`
+(captures of sources and the drift queue). Callers import from here.
 """
 
 from ..caching import bump_data_version, data_changed, data_version
+from .archive import archive_on_record, close_drift, record_capture, record_drift, storage
 from .bulk import BulkResult, EventRow, record_events
 from .checks import (
     MAX_TEXT,
@@ -42,8 +43,10 @@ __all__ = [
     "Found",
     "User",
     "add_sources",
+    "archive_on_record",
     "bump_data_version",
     "clean_http_url",
+    "close_drift",
     "content_key",
     "correct_record",
     "data_changed",
@@ -54,6 +57,8 @@ __all__ = [
     "log_statement",
     "normalize_url",
     "recompute_deadlines",
+    "record_capture",
+    "record_drift",
     "record_events",
     "record_status_change",
     "record_term",
@@ -63,5 +68,6 @@ __all__ = [
     "retract_record",
     "statement_key",
     "status_change_key",
+    "storage",
     "verify_arrangement",
 ]

@@ -17,7 +17,8 @@ from simple_history.utils import bulk_create_with_history
 from ..caching import data_changed
 from ..dates import Precision
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange
-from .checks import User, chunks, clean_http_url, history_user, normalize_url, unique_slugs
+from .archive import archive_on_record
+from .checks import User, chunks, clean_http_url, history_user, normalize_url, note_sources_added, unique_slugs
 from .derived import refresh_arrangements
 from .events import new_statement, new_status_change
 from .records import differences
@@ -109,10 +110,12 @@ def _bulk_sources(events: Sequence[EventRow], user: User, reason: str, result: B
         for n, data in given.items()
         if n not in found
     ]
-    for source in bulk_create_with_history(
+    created = bulk_create_with_history(
         new, Source, batch_size=500, default_user=history_user(user), default_change_reason=reason[:100]
-    ):
+    )
+    for source in created:
         found[source.normalized_url] = source
+    archive_on_record(source.pk for source in created)
     for e in events:
         stored = found[normalize_url(e.source["url"])]
         for difference in differences(stored, {k: e.source.get(k, "") for k in ("publisher", "title", "kind")}):
@@ -218,6 +221,7 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             )
 
     new_statements: list[Statement] = []
+    gained: dict[tuple[str, int], Any] = {}  # records on file before this import that gain a source
     plan: list[tuple[EventRow, Any]] = []  # (event, record) in file order, records possibly not saved yet
     new_links: dict[str, list[tuple[Any, Source]]] = {"status_change": [], "statement": []}
     for e in events:
@@ -236,6 +240,8 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             else:
                 links[e.record_type].add(link)
                 new_links[e.record_type].append((record, source))
+                if record.pk is not None:
+                    gained[(e.record_type, record.pk)] = record
                 result.sources_added += 1
             continue
         record = e.build(arrangements, actors)
@@ -288,6 +294,7 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             for c in e.receiving
         ],
     )
+    note_sources_added(list(gained.values()), user, reason)
     touched = {arrangements[(e.sending_state.pk, c.pk)].pk for e in events for c in e.receiving}
     refresh_arrangements(touched)
     data_changed()

@@ -160,6 +160,17 @@ def track(instance: Any, user: User, reason: str) -> None:
     instance._change_reason = (reason or "")[:100]
 
 
+def note_sources_added(records: Sequence[Any], user: User, reason: str) -> None:
+    """A history entry for each event that gained a source (no field of its own row changes, so no save would)."""
+    from simple_history.utils import bulk_update_with_history
+
+    for model in {type(r) for r in records}:
+        same = [r for r in records if type(r) is model]
+        bulk_update_with_history(
+            same, model, [], default_user=history_user(user), default_change_reason=(reason or "source added")[:100]
+        )
+
+
 def history_user(user: User) -> Any:
     """The user to record in the history, or None for anonymous and system writes."""
     return user if user is not None and getattr(user, "is_authenticated", False) else None

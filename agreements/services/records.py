@@ -17,6 +17,7 @@ from django.utils import timezone
 from ..caching import data_changed
 from ..dates import Precision
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, Verification
+from .archive import archive_on_record
 from .checks import (
     User,
     check_date,
@@ -25,6 +26,7 @@ from .checks import (
     check_text,
     clean_http_url,
     normalize_url,
+    note_sources_added,
     resolve_country,
     track,
     unique_slugs,
@@ -98,6 +100,7 @@ def get_or_create_source(
     )
     track(source, user, reason or "new source")
     source.save()
+    archive_on_record([source.pk])
     data_changed()
     return Found(source, True)
 
@@ -295,12 +298,14 @@ def log_statement(
 def add_sources(
     *, record: StatusChange | Statement, sources: Sequence[Source], user: User = None, reason: str = ""
 ) -> int:
-    """Attach further sources to an existing event; returns how many were new to it."""
+    """Attach further sources to an existing event; returns how many were new to it. The event gets a history entry
+    (its sources are part of it: the changes API lists it)."""
     sources = check_sources(sources)
     have = set(record.sources.values_list("pk", flat=True))
     new = [s for s in sources if s.pk not in have]
     if new:
         record.sources.add(*new)
+        note_sources_added([record], user, reason)
         refresh_arrangements(arrangement_ids(record))
         data_changed()
     return len(new)

@@ -1,5 +1,7 @@
 """Server-rendered views, split by concern: public pages, research lists, the editor area, health."""
 
+from .archive import capture_text, capture_warc, editor_archive_source, editor_resolve_drift, source
+from .data import data_index, release_zip
 from .editor import (
     editor_check_source,
     editor_correct,
@@ -18,14 +20,19 @@ from .research import research_export, research_list
 
 __all__ = [
     "actor",
+    "capture_text",
+    "capture_warc",
     "changes",
     "countries",
     "country",
     "country_panel",
+    "data_index",
+    "editor_archive_source",
     "editor_check_source",
     "editor_correct",
     "editor_home",
     "editor_required",
+    "editor_resolve_drift",
     "editor_retract",
     "editor_source_lookup",
     "editor_statement",
@@ -36,7 +43,9 @@ __all__ = [
     "healthz",
     "healthz_live",
     "home",
+    "release_zip",
     "research_export",
     "research_list",
+    "source",
     "status_css",
 ]

@@ -25,7 +25,7 @@ from ..forms import (
     VerifyForm,
     correction_form,
 )
-from ..models import Actor, Arrangement, Source, Statement, StatusChange, Term
+from ..models import Actor, Arrangement, Source, SourceDrift, Statement, StatusChange, Term
 from ..querysets import history_entries
 from ..roles import is_editor
 
@@ -62,10 +62,18 @@ MY_EDITS = [
 
 @editor_required
 def editor_home(request: HttpRequest) -> HttpResponse:
-    """The needs-review queue (longest stale first) and the editor's own recent edits."""
+    """The needs-review queue (longest stale first), sources changed or gone since archived, and the editor's own
+    recent edits."""
     queue = list(Arrangement.objects.current().stale().with_related().order_by("stale_after", "pk")[:200])
+    drifts = list(
+        SourceDrift.objects.filter(resolved_at__isnull=True).select_related("source", "capture").order_by("found_at")
+    )
     mine = history_entries(MY_EDITS, user=request.user, limit=30)
-    return render(request, "agreements/editor/home.html", {"queue": queue, "mine": mine, "verify_form": VerifyForm()})
+    return render(
+        request,
+        "agreements/editor/home.html",
+        {"queue": queue, "drifts": drifts, "mine": mine, "verify_form": VerifyForm()},
+    )
 
 
 def _log_view(form_class: Any, title: str, done: Callable[[Any], str], template: str = "") -> Callable[..., Any]:
@@ -154,11 +162,18 @@ def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             return redirect("agreements:editor")
     status = 400 if request.method == "POST" else 200
     history = list(obj.history.select_related("history_user").order_by("-history_date")[:20])
-    check_url = reverse("agreements:editor-check-source", args=[obj.pk]) if kind == "source" else None
+    actions = (
+        {
+            "check_url": reverse("agreements:editor-check-source", args=[obj.pk]),
+            "archive_url": reverse("agreements:editor-archive-source", args=[obj.pk]),
+        }
+        if kind == "source"
+        else {}
+    )
     return render(
         request,
         "agreements/editor/form.html",
-        {"form": form, "title": f"Correct {obj}", "history": history, "check_url": check_url},
+        {"form": form, "title": f"Correct {obj}", "history": history, **actions},
         status=status,
     )
 
