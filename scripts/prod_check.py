@@ -386,7 +386,7 @@ def compose_services(path: Path) -> dict[str, dict[str, Any]]:
             # A named volume inside the app's directory, shared by the app services: here they all run in one tree.
             source, _, target = str(volume).partition(":")
             if source not in (yaml.safe_load(path.read_text()).get("volumes") or {}) or not target.startswith("/app/"):
-                raise NotFollowed(f"service {name}: volume {volume!r} is not a named volume inside /app")
+                raise NotFollowed(f"service {name}: volumes entry {volume!r} is not a named volume inside /app")
         if "build" not in service and not re.match(r"(postgres|redis):", image):
             raise NotFollowed(f"service {name}: image {image!r} is neither built here nor PostgreSQL/Redis")
     return services
