@@ -203,6 +203,7 @@ class SourceSerializer(serializers.ModelSerializer):
             "id",
             "url",
             "publisher",
+            "origin",
             "title",
             "published",
             "kind",
@@ -302,6 +303,13 @@ class CountrySerializer(serializers.ModelSerializer):
 class SourceInput(serializers.Serializer):
     url = serializers.CharField(max_length=2000)
     publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    origin = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The outlet whose reporting it carries (a wire story, copy or summary), e.g. Reuters.",
+    )
     title = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     published = PartialDateField(required=False, allow_blank=True, default="", help_text="YYYY[-MM[-DD]]")
     kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False, allow_blank=True, default="")

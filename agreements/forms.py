@@ -44,16 +44,17 @@ def _countries() -> Any:
     return Country.objects.order_by("name")
 
 
-SOURCE_FIELDS = ["source_url", "source_publisher", "source_title", "source_date", "source_kind"]
+SOURCE_FIELDS = ["source_url", "source_publisher", "source_origin", "source_title", "source_date", "source_kind"]
 
 
 def source_from(data: dict[str, Any], user: Any, reason: str) -> Source:
-    """The source an editor named (url, publisher, title, published as (date, precision), kind): the one on record
-    with that URL, or a new one. The API's writes call this too."""
+    """The source an editor named (url, publisher, origin, title, published as (date, precision), kind): the one
+    on record with that URL, or a new one. The API's writes call this too."""
     published, precision = data.get("published") or (None, Precision.DAY)
     return services.get_or_create_source(
         url=data["url"],
         publisher=data.get("publisher", ""),
+        origin=data.get("origin") or "",
         title=data.get("title", ""),
         published=published,
         published_precision=precision,
@@ -74,7 +75,16 @@ class SourcedForm(forms.Form):
         help_text="Paste the link. A source already on record is reused.",
         widget=forms.URLInput(attrs={"autocomplete": "off", "placeholder": "https://"}),
     )
-    source_publisher = forms.CharField(label="Publisher", max_length=200, required=False)
+    source_publisher = forms.CharField(
+        label="Publisher", max_length=200, required=False, help_text="Where you read it, e.g. Dawn."
+    )
+    source_origin = forms.CharField(
+        label="Origin",
+        max_length=200,
+        required=False,
+        help_text="When it carries another outlet's reporting (a wire story, a copy or a summary): that outlet, "
+        "e.g. Reuters. Empty when the publisher did its own reporting.",
+    )
     source_title = forms.CharField(label="Title", max_length=500, required=False)
     source_date = PartialDateField(label="Published", required=False)
     source_kind = forms.ChoiceField(label="Kind", choices=[("", "—"), *Source.Kind.choices], required=False)

@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -97,7 +96,17 @@ class Source(models.Model):
 
     url = models.URLField(max_length=2000, help_text="http or https only.")
     normalized_url = models.CharField(max_length=2000, unique=True, editable=False)
-    publisher = models.CharField(max_length=200)
+    publisher = models.CharField(max_length=200, help_text="The outlet or site where it was read.")
+    origin = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The outlet whose reporting it carries, when it is a copy, wire story, summary or mirror "
+        '(e.g. "Reuters" for a Reuters story read in Dawn); empty when the publisher did its own reporting.',
+    )
+    # Name keys (services.checks.name_key), set by every writer: the publisher's, and the independent origin's
+    # (the origin's, or the publisher's when there is none) that "backed by N independent publishers" counts.
+    publisher_key = models.CharField(max_length=200, editable=False, default="")
+    origin_key = models.CharField(max_length=200, editable=False, default="")
     title = models.CharField(max_length=500, blank=True)
     published = models.DateField(null=True, blank=True, help_text="First day of the period.")
     published_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
@@ -124,7 +133,16 @@ class Source(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.publisher}: {self.title or self.url}"
+        return f"{self.cited_as}: {self.title or self.url}"
+
+    @property
+    def cited_as(self) -> str:
+        """How a source is cited: "Reuters, via Dawn" for a copy of another outlet's reporting, else the publisher."""
+        from .services.checks import name_key  # the services import the models
+
+        if self.origin and name_key(self.origin) != name_key(self.publisher):
+            return f"{self.origin}, via {self.publisher}"
+        return self.publisher
 
     @property
     def published_display(self) -> str:
@@ -158,6 +176,8 @@ class Actor(models.Model):
     GOVERNMENT_KINDS = (Kind.GOVERNMENT_OFFICIAL, Kind.EMBASSY, Kind.AGENCY)
 
     name = models.CharField(max_length=200)
+    # services.checks.name_key(name), set by every writer: an actor's identity in every alphabet on every database.
+    name_key = models.CharField(max_length=200, editable=False)
     slug = models.SlugField(max_length=220, unique=True)
     role = models.CharField(max_length=200, blank=True, help_text='e.g. "Secretary of State".')
     kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.OTHER)
@@ -173,7 +193,7 @@ class Actor(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="agreements_actor_name_unique_ci")]
+        constraints = [models.UniqueConstraint(fields=["name_key"], name="agreements_actor_name_key_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -221,7 +241,10 @@ class Arrangement(models.Model):
         default=False, editable=False, help_text="The two governments' latest statements contradict each other."
     )
     sources_count = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Independent publishers backing the current status."
+        default=0,
+        editable=False,
+        help_text="Independent publishers backing the current status: distinct origins (a source without one counts "
+        "as its publisher).",
     )
     last_confirmed_at = models.DateTimeField(
         null=True,
@@ -326,6 +349,7 @@ def _source(row: dict[str, Any]) -> Source:
     fields["published"] = _day(fields.get("published"))
     fields["last_check_error"] = fields.get("last_check_error") or ""
     fields["title"] = fields.get("title") or ""
+    fields["origin"] = fields.get("origin") or ""
     fields["archive_url"] = fields.get("archive_url") or ""
     return Source(**fields)
 

@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject, Lower, NullIf
+from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject, NullIf
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
@@ -175,8 +175,9 @@ def disputed(day: dt.date | None) -> Case:
 
 
 def sources_count(day: dt.date | None, status: str) -> Coalesce:
-    """Independent publishers (case-insensitive) of the sources of the changes that set the status held in
-    `status`, up to `day`."""
+    """THE rule for "backed by N independent publishers": the distinct origins (a source without an origin counts
+    as its publisher; compared by name key, so in any case and spacing, in every alphabet) of the sources of the
+    changes that set the status held in `status`, up to `day`. Three copies of one Reuters story count once."""
     Through = _model("StatusChange").sources.through
     backing = Through.objects.filter(
         statuschange__arrangement=OuterRef("pk"),
@@ -188,7 +189,7 @@ def sources_count(day: dt.date | None, status: str) -> Coalesce:
     backing = (
         backing.order_by()
         .values("statuschange__arrangement")
-        .annotate(n=Count(Lower("source__publisher"), distinct=True))
+        .annotate(n=Count("source__origin_key", distinct=True))
         .values("n")
     )
     return Coalesce(Subquery(backing, output_field=IntegerField()), Value(0))
@@ -404,6 +405,7 @@ SOURCE_FIELDS = {
     "id": "id",
     "url": "url",
     "publisher": "publisher",
+    "origin": "origin",
     "title": "title",
     "published": "published",
     "published_precision": "published_precision",

@@ -17,6 +17,9 @@ class SourceFactory(factory.django.DjangoModelFactory):
     url = factory.Sequence(lambda n: f"https://example.org/report/{n}")
     normalized_url = factory.LazyAttribute(lambda o: services.normalize_url(o.url))
     publisher = factory.Sequence(lambda n: f"Publisher {n}")
+    origin = ""
+    publisher_key = factory.LazyAttribute(lambda o: services.name_key(o.publisher))
+    origin_key = factory.LazyAttribute(lambda o: services.name_key(o.origin) or o.publisher_key)
     title = factory.Sequence(lambda n: f"Synthetic report {n}")
     published = dt.date(2025, 1, 1)
     kind = Source.Kind.NEWS_REPORT
@@ -27,6 +30,7 @@ class ActorFactory(factory.django.DjangoModelFactory):
         model = Actor
 
     name = factory.Sequence(lambda n: f"Actor {n}")
+    name_key = factory.LazyAttribute(lambda o: services.name_key(o.name))
     slug = factory.Sequence(lambda n: f"actor-{n}")
     role = "Spokesperson"
     kind = Actor.Kind.GOVERNMENT_OFFICIAL
@@ -131,6 +135,8 @@ def bulk_arrangements(total: int, *, statements_per_arrangement: int = 1) -> lis
                 url=f"https://example.org/bulk/{start + i}",
                 normalized_url=f"https://example.org/bulk/{start + i}",
                 publisher=f"Publisher {i % 40}",
+                publisher_key=f"publisher {i % 40}",
+                origin_key=f"publisher {i % 40}",
                 published=dt.date(2025, 1, 1) + dt.timedelta(days=i % 300),
             )
             for i in range(len(arrangements))
@@ -158,7 +164,12 @@ def bulk_arrangements(total: int, *, statements_per_arrangement: int = 1) -> lis
     first = Actor.objects.count()
     actors = Actor.objects.bulk_create(
         [
-            Actor(name=f"Bulk actor {first + i}", slug=f"bulk-actor-{first + i}", kind=Actor.Kind.EMBASSY)
+            Actor(
+                name=f"Bulk actor {first + i}",
+                name_key=f"bulk actor {first + i}",
+                slug=f"bulk-actor-{first + i}",
+                kind=Actor.Kind.EMBASSY,
+            )
             for i in range(20)
         ]
     )
@@ -210,7 +221,15 @@ def bulk_statements(total: int) -> None:
 
     arrangement_ids = list(Arrangement.objects.values_list("pk", flat=True)[:5]) or bulk_arrangements(5)
     actors = Actor.objects.bulk_create(
-        [Actor(name=f"Export actor {i}", slug=f"export-actor-{i}-{total}", kind=Actor.Kind.EMBASSY) for i in range(10)]
+        [
+            Actor(
+                name=f"Export actor {i}",
+                name_key=f"export actor {i}",
+                slug=f"export-actor-{i}-{total}",
+                kind=Actor.Kind.EMBASSY,
+            )
+            for i in range(10)
+        ]
     )
     source = SourceFactory()
     stances = list(Statement.Stance.values)
@@ -244,7 +263,12 @@ def bulk_actors(total: int) -> None:
     first = Actor.objects.count()
     Actor.objects.bulk_create(
         [
-            Actor(name=f"Listed actor {first + i}", slug=f"listed-actor-{first + i}", kind=Actor.Kind.EXPERT)
+            Actor(
+                name=f"Listed actor {first + i}",
+                name_key=f"listed actor {first + i}",
+                slug=f"listed-actor-{first + i}",
+                kind=Actor.Kind.EXPERT,
+            )
             for i in range(total)
         ]
     )

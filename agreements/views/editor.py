@@ -209,6 +209,8 @@ def editor_source_lookup(request: HttpRequest) -> JsonResponse:
             "valid": True,
             "exists": True,
             "publisher": source.publisher,
+            "origin": source.origin,
+            "cited_as": source.cited_as,
             "title": source.title,
             "published": source.published_display,
             "kind": source.get_kind_display(),
