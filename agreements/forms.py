@@ -13,22 +13,33 @@ from django.db import transaction
 
 from . import services
 from .dates import Precision
-from .fields import CountryField, PartialDateField
+from .fields import CountryField, PartialDateField, SendingStateField
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
 
 DEFAULT_SENDING_STATE = "US"
+ALL_SENDING_STATES = SendingStateField.ALL
 TEXT = {"rows": 4, "maxlength": services.MAX_TEXT}
 # Where a service's field name differs from the form's.
 SERVICE_FIELDS = {"sources": "source_url", "receiving_country": "receiving_countries", "paraphrase": "paraphrase"}
 
 
 class MapQuery(forms.Form):
-    """The state of the map, all in the URL — sending state, as-of date, selected country — read the same way by
-    the map page, its panel and table fragments, and the map API."""
+    """The state of the map, all in the URL — sending state (or "all": every sending state at once), as-of date,
+    selected country — read the same way by the map page, its panel and table fragments, and the map API."""
 
-    sending_state = CountryField(code=True, required=False)
+    sending_state = SendingStateField(code=True, required=False)
     as_of = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     country = CountryField(code=True, required=False)
+
+    @property
+    def sending(self) -> str:
+        """The sending state asked for (ISO alpha-2, or "all"); the default when none or not valid."""
+        cleaned = self.cleaned_data if self.is_valid() else {}
+        return cleaned.get("sending_state") or DEFAULT_SENDING_STATE
+
+    @property
+    def every_sender(self) -> bool:
+        return self.sending == ALL_SENDING_STATES
 
 
 class RecordsExportForm(forms.Form):

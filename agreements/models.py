@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -227,6 +228,18 @@ class Arrangement(models.Model):
         Status.DECLINED: "#009E73",
     }
     NO_REPORTS_COLOUR = "#F4F4F1"
+    # "Most advanced" first: a country that several sending states approached is shown, on the map of every
+    # sending state, by the first of its statuses in this order (the one place this order is written).
+    PRECEDENCE = (
+        Status.IMPLEMENTED,
+        Status.AGREED,
+        Status.NEGOTIATING,
+        Status.REPORTED,
+        Status.SUSPENDED,
+        Status.ENDED,
+        Status.DECLINED,
+        Status.DENIED,
+    )
 
     sending_state = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="arrangements_sent")
     receiving_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="arrangements_received")
@@ -300,6 +313,13 @@ class Arrangement(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:country", args=[self.receiving_country_id]) + f"#arrangement-{self.pk}"
+
+    @classmethod
+    def by_precedence(cls, arrangements: Iterable[Arrangement]) -> list[Arrangement]:
+        """Arrangements read with .at() (their `at_status`), the most advanced status first (PRECEDENCE), then by
+        sending state."""
+        rank = {status: i for i, status in enumerate(cls.PRECEDENCE)}
+        return sorted(arrangements, key=lambda a: (rank.get(a.at_status, len(rank)), a.sending_state_id))  # type: ignore[attr-defined]
 
     @property
     def status_since(self) -> str:
@@ -454,6 +474,11 @@ class StatusChange(Event):
 
     def __str__(self) -> str:
         return f"{self.arrangement}: {self.status} ({self.date_display})"
+
+    @property
+    def cited_sources(self) -> list[Source]:
+        """Its sources, read in the same query as the change (needs .with_cited_sources())."""
+        return [_source(row) for row in _rows(getattr(self, "sources_joined", None))]
 
 
 class Statement(Event):
