@@ -90,9 +90,9 @@ class CountryAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(ServiceAdmin):
-    list_display = ("publisher", "title", "published", "kind", "last_http_status")
+    list_display = ("publisher", "origin", "title", "published", "kind", "last_http_status")
     list_filter = ("kind", "last_http_status")
-    search_fields = ("publisher", "title", "url")
+    search_fields = ("publisher", "origin", "title", "url")
     readonly_fields = ("normalized_url", "last_checked_at", "last_http_status")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from . import changes
 from .dates import DateFormatError, format_partial_date, parse_partial_date
 from .filters import ArrangementFilter, CountryFilter
-from .forms import DEFAULT_SENDING_STATE, MapQuery, StatementForm, StatusChangeForm, source_from
+from .forms import ALL_SENDING_STATES, DEFAULT_SENDING_STATE, MapQuery, StatementForm, StatusChangeForm, source_from
 from .lists import ACTORS, SOURCES, STATEMENTS, STATUS_CHANGES
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, status_label
 
@@ -116,8 +116,24 @@ class ArrangementList(generics.ListAPIView):
 # The map: every country's state for one sending state, cached per data version, with an ETag.
 
 
+class SenderSerializer(serializers.Serializer):
+    """One sending state's current status where a country receives (on the map of every sending state)."""
+
+    sending_state = serializers.CharField(source="sending_state_id", help_text="ISO alpha-2.")
+    status = serializers.ChoiceField(source="at_status", choices=Arrangement.Status.choices)
+    status_since = serializers.SerializerMethodField(help_text="At its precision: 2025, 2025-05 or 2025-05-05.")
+
+    @extend_schema_field(str)
+    def get_status_since(self, obj: Arrangement) -> str:
+        return format_partial_date(obj.at_status_date, obj.at_status_precision)  # type: ignore[attr-defined]
+
+
 class MapEntrySerializer(serializers.Serializer):
-    """One country on the map: what /api/v1/map/ serves for each country (built through this serializer)."""
+    """One country on the map: what /api/v1/map/ serves for each country (built through this serializer).
+
+    With `sending_state=all`, the status and the rest are those of the country's most advanced arrangement
+    (Arrangement.PRECEDENCE), and `senders` lists every sending state's status where it receives, in that order.
+    """
 
     iso2 = serializers.CharField()
     iso3 = serializers.CharField()
@@ -132,6 +148,9 @@ class MapEntrySerializer(serializers.Serializer):
     disputed = serializers.BooleanField(source="a.at_disputed", default=False)
     people_transferred = serializers.IntegerField(source="a.at_people", allow_null=True)
     sources_count = serializers.IntegerField(source="a.at_sources_count", default=0)
+    senders = SenderSerializer(
+        many=True, required=False, help_text="Only with sending_state=all: every sending state, most advanced first."
+    )
 
     def get_status_label(self, obj: Any) -> str:
         return status_label(obj.a.at_status if obj.a else "")
@@ -144,7 +163,7 @@ class MapEntrySerializer(serializers.Serializer):
 class MapSerializer(serializers.Serializer):
     """The /api/v1/map/ payload (built through this serializer, so the schema is what is served)."""
 
-    sending_state = serializers.CharField()
+    sending_state = serializers.CharField(help_text='ISO alpha-2, or "all".')
     as_of = serializers.DateField(allow_null=True)
     count = serializers.IntegerField()
     colours = serializers.DictField(child=serializers.CharField(), help_text="Fill colour per status.")
@@ -153,11 +172,16 @@ class MapSerializer(serializers.Serializer):
 
 
 def map_payload(sending_state: str, as_of: dt.date | None) -> dict[str, Any]:
-    """Every country with its state for one sending state: two queries."""
+    """Every country with its state for one sending state, or for all of them ("all"): two queries."""
     entries = []
-    for country, arrangement in Country.objects.with_arrangements(sending_state, as_of):
-        country.a = arrangement
-        entries.append(country)
+    if sending_state == ALL_SENDING_STATES:
+        for country, senders in Country.objects.with_senders(as_of):
+            country.a, country.senders = (senders[0] if senders else None), senders
+            entries.append(country)
+    else:
+        for country, arrangement in Country.objects.with_arrangements(sending_state, as_of):
+            country.a = arrangement
+            entries.append(country)
     return MapSerializer(
         {
             "sending_state": sending_state,
@@ -171,14 +195,19 @@ def map_payload(sending_state: str, as_of: dt.date | None) -> dict[str, Any]:
 
 
 class MapView(APIView):
-    """Every country (one entry each) with its status for one sending state, for drawing the map. ETag/304."""
+    """Every country (one entry each) with its status for one sending state, or with `sending_state=all` its most
+    advanced status among every sending state and the list of senders, for drawing the map. ETag/304."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("sending_state", str, description="ISO alpha-2 or alpha-3; default US."),
+            OpenApiParameter(
+                "sending_state",
+                str,
+                description='ISO alpha-2 or alpha-3, or "all" for every sending state at once; default US.',
+            ),
             OpenApiParameter("as_of", dt.date, description="YYYY-MM-DD: the map as it stood at the end of that day."),
         ],
         responses=MapSerializer,
@@ -187,8 +216,7 @@ class MapView(APIView):
         form = MapQuery(request.GET)
         if not form.is_valid():
             raise drf_exceptions.ValidationError(form.errors.get_json_data())
-        sending = form.cleaned_data["sending_state"] or DEFAULT_SENDING_STATE
-        return Response(map_payload(sending, form.cleaned_data["as_of"]))
+        return Response(map_payload(form.sending, form.cleaned_data["as_of"]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -204,6 +232,7 @@ class SourceSerializer(serializers.ModelSerializer):
             "id",
             "url",
             "publisher",
+            "origin",
             "title",
             "published",
             "kind",
@@ -303,6 +332,13 @@ class CountrySerializer(serializers.ModelSerializer):
 class SourceInput(serializers.Serializer):
     url = serializers.CharField(max_length=2000)
     publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    origin = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The outlet whose reporting it carries (a wire story, copy or summary), e.g. Reuters.",
+    )
     title = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     published = PartialDateField(required=False, allow_blank=True, default="", help_text="YYYY[-MM[-DD]]")
     kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False, allow_blank=True, default="")

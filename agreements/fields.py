@@ -33,6 +33,17 @@ class CountryField(forms.CharField):
         return str(country.pk) if self.code else country
 
 
+class SendingStateField(CountryField):
+    """A sending state as CountryField reads it, or "all" (any case) for every sending state at once."""
+
+    ALL = "all"
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().casefold() == self.ALL:
+            return self.ALL
+        return super().clean(value)
+
+
 class PartialDateField(forms.CharField):
     """YYYY-MM-DD, YYYY-MM or YYYY, cleaned to (first day of the period, precision)."""
 

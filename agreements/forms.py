@@ -13,22 +13,33 @@ from django.db import transaction
 
 from . import services
 from .dates import Precision
-from .fields import CountryField, PartialDateField
+from .fields import CountryField, PartialDateField, SendingStateField
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
 
 DEFAULT_SENDING_STATE = "US"
+ALL_SENDING_STATES = SendingStateField.ALL
 TEXT = {"rows": 4, "maxlength": services.MAX_TEXT}
 # Where a service's field name differs from the form's.
 SERVICE_FIELDS = {"sources": "source_url", "receiving_country": "receiving_countries", "paraphrase": "paraphrase"}
 
 
 class MapQuery(forms.Form):
-    """The state of the map, all in the URL — sending state, as-of date, selected country — read the same way by
-    the map page, its panel and table fragments, and the map API."""
+    """The state of the map, all in the URL — sending state (or "all": every sending state at once), as-of date,
+    selected country — read the same way by the map page, its panel and table fragments, and the map API."""
 
-    sending_state = CountryField(code=True, required=False)
+    sending_state = SendingStateField(code=True, required=False)
     as_of = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     country = CountryField(code=True, required=False)
+
+    @property
+    def sending(self) -> str:
+        """The sending state asked for (ISO alpha-2, or "all"); the default when none or not valid."""
+        cleaned = self.cleaned_data if self.is_valid() else {}
+        return cleaned.get("sending_state") or DEFAULT_SENDING_STATE
+
+    @property
+    def every_sender(self) -> bool:
+        return self.sending == ALL_SENDING_STATES
 
 
 class RecordsExportForm(forms.Form):
@@ -44,16 +55,17 @@ def _countries() -> Any:
     return Country.objects.order_by("name")
 
 
-SOURCE_FIELDS = ["source_url", "source_publisher", "source_title", "source_date", "source_kind"]
+SOURCE_FIELDS = ["source_url", "source_publisher", "source_origin", "source_title", "source_date", "source_kind"]
 
 
 def source_from(data: dict[str, Any], user: Any, reason: str) -> Source:
-    """The source an editor named (url, publisher, title, published as (date, precision), kind): the one on record
-    with that URL, or a new one. The API's writes call this too."""
+    """The source an editor named (url, publisher, origin, title, published as (date, precision), kind): the one
+    on record with that URL, or a new one. The API's writes call this too."""
     published, precision = data.get("published") or (None, Precision.DAY)
     return services.get_or_create_source(
         url=data["url"],
         publisher=data.get("publisher", ""),
+        origin=data.get("origin") or "",
         title=data.get("title", ""),
         published=published,
         published_precision=precision,
@@ -74,7 +86,16 @@ class SourcedForm(forms.Form):
         help_text="Paste the link. A source already on record is reused.",
         widget=forms.URLInput(attrs={"autocomplete": "off", "placeholder": "https://"}),
     )
-    source_publisher = forms.CharField(label="Publisher", max_length=200, required=False)
+    source_publisher = forms.CharField(
+        label="Publisher", max_length=200, required=False, help_text="Where you read it, e.g. Dawn."
+    )
+    source_origin = forms.CharField(
+        label="Origin",
+        max_length=200,
+        required=False,
+        help_text="When it carries another outlet's reporting (a wire story, a copy or a summary): that outlet, "
+        "e.g. Reuters. Empty when the publisher did its own reporting.",
+    )
     source_title = forms.CharField(label="Title", max_length=500, required=False)
     source_date = PartialDateField(label="Published", required=False)
     source_kind = forms.ChoiceField(label="Kind", choices=[("", "—"), *Source.Kind.choices], required=False)

@@ -39,6 +39,7 @@ COLUMNS = (
     "quote",
     "source_url",
     "source_publisher",
+    "source_origin",
     "source_title",
     "source_date",
     "source_kind",
@@ -205,6 +206,7 @@ class _RowParser:
             ("quote", services.MAX_TEXT),
             ("actor", 200),
             ("source_publisher", 200),
+            ("source_origin", 200),
             ("source_title", 500),
             ("import_ref", 200),
         ):
@@ -231,6 +233,7 @@ class _RowParser:
             source={
                 "url": url,
                 "publisher": self.get("source_publisher").strip(),
+                "origin": self.get("source_origin").strip(),
                 "title": self.get("source_title").strip(),
                 "published": source_date,
                 "published_precision": source_precision,

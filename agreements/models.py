@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -97,7 +97,17 @@ class Source(models.Model):
 
     url = models.URLField(max_length=2000, help_text="http or https only.")
     normalized_url = models.CharField(max_length=2000, unique=True, editable=False)
-    publisher = models.CharField(max_length=200)
+    publisher = models.CharField(max_length=200, help_text="The outlet or site where it was read.")
+    origin = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The outlet whose reporting it carries, when it is a copy, wire story, summary or mirror "
+        '(e.g. "Reuters" for a Reuters story read in Dawn); empty when the publisher did its own reporting.',
+    )
+    # Name keys (services.checks.name_key), set by every writer: the publisher's, and the independent origin's
+    # (the origin's, or the publisher's when there is none) that "backed by N independent publishers" counts.
+    publisher_key = models.CharField(max_length=200, editable=False, default="")
+    origin_key = models.CharField(max_length=200, editable=False, default="")
     title = models.CharField(max_length=500, blank=True)
     published = models.DateField(null=True, blank=True, help_text="First day of the period.")
     published_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
@@ -130,7 +140,16 @@ class Source(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.publisher}: {self.title or self.url}"
+        return f"{self.cited_as}: {self.title or self.url}"
+
+    @property
+    def cited_as(self) -> str:
+        """How a source is cited: "Reuters, via Dawn" for a copy of another outlet's reporting, else the publisher."""
+        from .services.checks import name_key  # the services import the models
+
+        if self.origin and name_key(self.origin) != name_key(self.publisher):
+            return f"{self.origin}, via {self.publisher}"
+        return self.publisher
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:source", args=[self.pk])
@@ -172,6 +191,8 @@ class Actor(models.Model):
     GOVERNMENT_KINDS = (Kind.GOVERNMENT_OFFICIAL, Kind.EMBASSY, Kind.AGENCY)
 
     name = models.CharField(max_length=200)
+    # services.checks.name_key(name), set by every writer: an actor's identity in every alphabet on every database.
+    name_key = models.CharField(max_length=200, editable=False)
     slug = models.SlugField(max_length=220, unique=True)
     role = models.CharField(max_length=200, blank=True, help_text='e.g. "Secretary of State".')
     kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.OTHER)
@@ -187,7 +208,7 @@ class Actor(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="agreements_actor_name_unique_ci")]
+        constraints = [models.UniqueConstraint(fields=["name_key"], name="agreements_actor_name_key_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -221,6 +242,18 @@ class Arrangement(models.Model):
         Status.DECLINED: "#009E73",
     }
     NO_REPORTS_COLOUR = "#F4F4F1"
+    # "Most advanced" first: a country that several sending states approached is shown, on the map of every
+    # sending state, by the first of its statuses in this order (the one place this order is written).
+    PRECEDENCE = (
+        Status.IMPLEMENTED,
+        Status.AGREED,
+        Status.NEGOTIATING,
+        Status.REPORTED,
+        Status.SUSPENDED,
+        Status.ENDED,
+        Status.DECLINED,
+        Status.DENIED,
+    )
 
     sending_state = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="arrangements_sent")
     receiving_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="arrangements_received")
@@ -235,7 +268,10 @@ class Arrangement(models.Model):
         default=False, editable=False, help_text="The two governments' latest statements contradict each other."
     )
     sources_count = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Independent publishers backing the current status."
+        default=0,
+        editable=False,
+        help_text="Independent publishers backing the current status: distinct origins (a source without one counts "
+        "as its publisher).",
     )
     last_confirmed_at = models.DateTimeField(
         null=True,
@@ -292,6 +328,13 @@ class Arrangement(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("agreements:country", args=[self.receiving_country_id]) + f"#arrangement-{self.pk}"
 
+    @classmethod
+    def by_precedence(cls, arrangements: Iterable[Arrangement]) -> list[Arrangement]:
+        """Arrangements read with .at() (their `at_status`), the most advanced status first (PRECEDENCE), then by
+        sending state."""
+        rank = {status: i for i, status in enumerate(cls.PRECEDENCE)}
+        return sorted(arrangements, key=lambda a: (rank.get(a.at_status, len(rank)), a.sending_state_id))  # type: ignore[attr-defined]
+
     @property
     def status_since(self) -> str:
         return format_partial_date(self.status_date, self.status_precision)
@@ -336,6 +379,7 @@ def _source(row: dict[str, Any]) -> Source:
     fields["published"] = _day(fields.get("published"))
     fields["last_check_error"] = fields.get("last_check_error") or ""
     fields["title"] = fields.get("title") or ""
+    fields["origin"] = fields.get("origin") or ""
     fields["archive_url"] = fields.get("archive_url") or ""
     for name in ("last_checked_at", "last_archived_at", "drift_found_at"):
         fields[name] = _moment(fields.get(name))
@@ -450,6 +494,11 @@ class StatusChange(Event):
 
     def __str__(self) -> str:
         return f"{self.arrangement}: {self.status} ({self.date_display})"
+
+    @property
+    def cited_sources(self) -> list[Source]:
+        """Its sources, read in the same query as the change (needs .with_cited_sources())."""
+        return [_source(row) for row in _rows(getattr(self, "sources_joined", None))]
 
 
 class Statement(Event):

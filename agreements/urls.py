@@ -30,6 +30,7 @@ urlpatterns = [
     path("editor/statement/", views.editor_statement, name="editor-statement"),
     path("editor/status-change/", views.editor_status_change, name="editor-status-change"),
     path("editor/term/", views.editor_term, name="editor-term"),
+    path("editor/records-check/", views.editor_records_check, name="editor-records-check"),
     path("editor/arrangements/<int:pk>/verify/", views.editor_verify, name="editor-verify"),
     path("editor/<slug:kind>/<int:pk>/correct/", views.editor_correct, name="editor-correct"),
     path("editor/<slug:kind>/<int:pk>/retract/", views.editor_retract, name="editor-retract"),

@@ -118,6 +118,31 @@ def test_a_source_page_keeps_a_flat_query_count_as_its_citations_grow(client, se
     assert _queries(client, f"/sources/{source.pk}/") == small
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?sending_state=all",
+        "/?sending_state=all&as_of=2025-03-01&country=RW",
+        "/?sending_state=GB",
+        "/api/v1/map/?sending_state=all",
+        "/api/v1/map/?sending_state=all&as_of=2025-03-01",
+        "/countries/RW/panel/?sending_state=all",
+        "/countries/RW/panel/?sending_state=all&as_of=2024-01-01",
+        "/countries/?sending_state=all",
+        "/countries/GB/",
+        "/countries/RW/",
+        "/countries/US/",
+    ],
+)
+def test_query_count_is_flat_from_the_record_to_2000_arrangements(client, record, url):
+    """The demo data is the whole record (45 arrangements of 7 sending states); every sender at once, too."""
+    _queries(client, url)  # the backend's one-time probes (SQLite's JSON support) are not the page's
+    small = _queries(client, url)
+    bulk_arrangements(2000)
+    assert Arrangement.objects.count() >= 2000
+    assert _queries(client, url) == small, url
+
+
 def test_public_pages_are_cached_until_the_next_write(client, seed, django_capture_on_commit_callbacks):
     first = client.get("/arrangements/?status=denied")
     with CaptureQueriesContext(connection) as ctx:

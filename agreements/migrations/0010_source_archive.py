@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0008_pending_task'),
+        ('agreements', '0009_names_and_origins'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -43,6 +43,20 @@ def clean_http_url(url: str, *, field: str = "url") -> str:
     return url
 
 
+def name_key(name: str) -> str:
+    """THE identity of a name (an actor's, a publisher's, an origin's): case-folded for every alphabet, with its
+    whitespace collapsed. Stored beside the name by every writer, so both databases compare keys, never lower()
+    (SQLite's folds only ASCII)."""
+    return " ".join((name or "").casefold().split())
+
+
+def set_source_keys(source: Source) -> None:
+    """Store a source's name keys: its publisher's, and its independent origin's (the origin, or the publisher
+    itself when it did its own reporting) — what "backed by N independent publishers" counts."""
+    source.publisher_key = name_key(source.publisher)
+    source.origin_key = name_key(source.origin) or source.publisher_key
+
+
 def normalize_url(url: str) -> str:
     """The identity of a source: scheme-less, lower-case host, no default port, fragment or tracking parameters."""
     parts = urlsplit(url.strip())
@@ -145,7 +159,7 @@ def statement_key(
         sending_state=sending_state,
         receiving_countries=sorted(set(receiving_countries)),
         date=format_partial_date(date, precision),
-        actor=actor.casefold(),
+        actor=name_key(actor),
         stance=stance,
         quote=quote,
         paraphrase=paraphrase,

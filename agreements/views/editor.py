@@ -26,6 +26,7 @@ from ..forms import (
     correction_form,
 )
 from ..models import Actor, Arrangement, Source, SourceDrift, Statement, StatusChange, Term
+from ..quality import records_check
 from ..querysets import history_entries
 from ..roles import is_editor
 
@@ -117,6 +118,14 @@ editor_term = _log_view(
     "Record a term of an arrangement",
     lambda term: f"{term.arrangement}: {term.get_kind_display()} recorded.",
 )
+
+
+@editor_required
+def editor_records_check(request: HttpRequest) -> HttpResponse:
+    """What a careful editor would fix (the same list as `manage.py check_records`), each with its link."""
+    checks = records_check()
+    total = sum(len(check.findings) for check in checks)
+    return render(request, "agreements/editor/records_check.html", {"checks": checks, "total": total})
 
 
 @editor_required
@@ -224,6 +233,8 @@ def editor_source_lookup(request: HttpRequest) -> JsonResponse:
             "valid": True,
             "exists": True,
             "publisher": source.publisher,
+            "origin": source.origin,
+            "cited_as": source.cited_as,
             "title": source.title,
             "published": source.published_display,
             "kind": source.get_kind_display(),
