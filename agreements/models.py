@@ -142,6 +142,9 @@ class Source(models.Model):
     def __str__(self) -> str:
         return f"{self.cited_as}: {self.title or self.url}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:source", args=[self.pk])
+
     @property
     def cited_as(self) -> str:
         """How a source is cited: "Reuters, via Dawn" for a copy of another outlet's reporting, else the publisher."""
@@ -150,9 +153,6 @@ class Source(models.Model):
         if self.origin and name_key(self.origin) != name_key(self.publisher):
             return f"{self.origin}, via {self.publisher}"
         return self.publisher
-
-    def get_absolute_url(self) -> str:
-        return reverse("agreements:source", args=[self.pk])
 
     @property
     def published_display(self) -> str:
