@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .dates import DateFormatError, format_partial_date, parse_partial_date
+from .fields import count_bounds
 from .filters import ArrangementFilter, CountryFilter
 from .forms import DEFAULT_SENDING_STATE, MapQuery, StatementForm, StatusChangeForm, source_from
 from .lists import ACTORS, SOURCES, STATEMENTS, STATUS_CHANGES
@@ -337,7 +338,7 @@ class StatusChangeInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Arrangement.Status.choices)
     date = PartialDateField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    people = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+    people = serializers.IntegerField(required=False, allow_null=True, default=None, **count_bounds())
     source = SourceInput()  # type: ignore[assignment]
     reason = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 

@@ -1,15 +1,28 @@
-"""Form fields shared by the editor forms, the list filters and the map's query: one parser per input kind."""
+"""Form fields shared by the editor forms, the list filters and the map's query: one parser per input kind, and the
+bounds of every whole-number input (for Django form and DRF serializer fields alike)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from .dates import DateFormatError, parse_partial_date
 from .reference import parse_country
+from .services.checks import MAX_INT, clean_http_url
+
+
+class Bounds(TypedDict):
+    min_value: int
+    max_value: int
+
+
+def count_bounds(minimum: int = 0) -> Bounds:
+    """`min_value` and `max_value` for a whole-number form or serializer field: nothing past what an integer column
+    holds reaches the database (where it would be an overflow, a 500)."""
+    return {"min_value": minimum, "max_value": MAX_INT}
 
 
 class CountryField(forms.CharField):
@@ -31,6 +44,22 @@ class CountryField(forms.CharField):
         if country is None:
             raise ValidationError(f"Unknown country {text[:100]!r}: use ISO alpha-2 or alpha-3, or the English name.")
         return str(country.pk) if self.code else country
+
+
+class HttpUrlField(forms.CharField):
+    """An http(s) URL through the one URL rule (`services.checks.clean_http_url`), cleaned with its scheme in lower
+    case; what the rule refuses (another scheme, a user name or password, a port past 65535) is this field's error."""
+
+    widget = forms.URLInput
+
+    def clean(self, value: Any) -> str:
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return text
+        try:
+            return clean_http_url(text)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["url"]) from None
 
 
 class PartialDateField(forms.CharField):

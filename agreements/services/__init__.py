@@ -8,6 +8,7 @@ import from here.
 from ..caching import bump_data_version, data_changed, data_version
 from .bulk import BulkResult, EventRow, record_events
 from .checks import (
+    MAX_INT,
     MAX_TEXT,
     User,
     clean_http_url,
@@ -16,6 +17,7 @@ from .checks import (
     resolve_country,
     statement_key,
     status_change_key,
+    whole_number,
 )
 from .derived import recompute_deadlines, refresh_arrangements
 from .records import (
@@ -36,6 +38,7 @@ from .records import (
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "MAX_INT",
     "MAX_TEXT",
     "BulkResult",
     "EventRow",
@@ -64,4 +67,5 @@ __all__ = [
     "statement_key",
     "status_change_key",
     "verify_arrangement",
+    "whole_number",
 ]

@@ -17,7 +17,7 @@ from simple_history.utils import bulk_create_with_history
 from ..caching import data_changed
 from ..dates import Precision
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange
-from .checks import User, chunks, clean_http_url, history_user, normalize_url, unique_slugs
+from .checks import User, check_people_totals, chunks, clean_http_url, history_user, normalize_url, unique_slugs
 from .derived import refresh_arrangements
 from .events import new_statement, new_status_change
 from .records import differences
@@ -289,6 +289,7 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
         ],
     )
     touched = {arrangements[(e.sending_state.pk, c.pk)].pk for e in events for c in e.receiving}
+    check_people_totals(arrangements[(e.sending_state.pk, e.receiving[0].pk)].pk for e, _ in plan if e.people)
     refresh_arrangements(touched)
     data_changed()
     return result
