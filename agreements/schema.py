@@ -1,4 +1,5 @@
-"""OpenAPI generation: reads are open to everyone, so their operations document optional authentication."""
+"""OpenAPI generation: reads are open to everyone, so their operations document optional authentication; every
+operation documents the errors it answers (400 and 404 for reads, 400 and 403 for writes)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,22 @@ class TrackerAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction: Any = "response") -> Any:
         responses = super()._get_response_bodies(direction)
+        error = {"type": "object", "additionalProperties": True}
+        if direction == "response" and self.method not in SAFE_METHODS:
+            # Every write answers a value it refuses with 400 (errors by field, or "detail" for a body that is not
+            # JSON) and a client that is not a logged-in editor with 403.
+            responses.setdefault(
+                "400",
+                {
+                    "content": {"application/json": {"schema": error}},
+                    "description": "A value is refused; errors by field name.",
+                },
+            )
+            responses.setdefault(
+                "403", {"content": {"application/json": {"schema": error}}, "description": "Editors only."}
+            )
         if direction == "response" and self.method == "GET":
             # Every read answers a bad filter with 400 (errors by field) and an unknown page or object with 404.
-            error = {"type": "object", "additionalProperties": True}
             responses.setdefault(
                 "400",
                 {

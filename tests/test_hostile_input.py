@@ -325,7 +325,8 @@ def test_ids_past_the_column_in_editor_urls_are_a_404(editor, seed, method, path
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# URLs: capitals are normalised; ports past 65535, malformed hosts and user:password are refused
+# URLs: capitals are normalised (a stored URL is the URI a browser would request); ports past 65535, malformed
+# hosts and user:password are refused
 
 
 BAD_URLS = [
@@ -382,15 +383,23 @@ def test_a_bad_source_url_is_refused_on_every_write_surface(editor, seed, url, m
     assert database_snapshot() == before
 
 
-def test_a_url_scheme_in_capitals_is_stored_in_lower_case_on_every_write_surface(editor, seed):
+def test_a_url_in_capitals_is_stored_in_lower_case_on_every_write_surface(editor, seed):
     response = editor.post("/editor/status-change/", STATUS_CHANGE | {"source_url": "HTTPS://example.org/caps/1"})
     assert response.status_code == 302
     payload = API_CHANGE | {"source": {"url": "Http://example.org/caps/2", "publisher": "P"}}
     assert editor.post("/api/v1/status-changes/", payload, content_type="application/json").status_code == 201
     import_records(csv(CSV_CHANGE.replace("https://example.org/r/1", "HTTPS://Example.org/caps/3")))
     stored = set(Source.objects.filter(url__icontains="/caps/").values_list("url", flat=True))
-    assert stored == {"https://example.org/caps/1", "http://example.org/caps/2", "https://Example.org/caps/3"}
-    assert services.clean_http_url("HTTPS://example.org/A?b=C") == "https://example.org/A?b=C"  # only the scheme
+    assert stored == {"https://example.org/caps/1", "http://example.org/caps/2", "https://example.org/caps/3"}
+    # The URI a browser would request: scheme and host in lower case, the rest as given but percent-encoded where a
+    # URI cannot hold a character (so every stored URL is a valid URI, as the API's schema says); idempotent.
+    for given, stored_as in [
+        ("HTTPS://Example.ORG/A?b=C", "https://example.org/A?b=C"),
+        ("https://example.org/caf\u00e9/[1]?q=\u00fc#x", "https://example.org/caf%C3%A9/%5B1%5D?q=%C3%BC#x"),
+        ("https://b\u00fccher.example/50%/%41", "https://xn--bcher-kva.example/50%25/%41"),
+        ("https://[2001:db8::1]:8443/x", "https://[2001:db8::1]:8443/x"),
+    ]:
+        assert services.clean_http_url(given) == stored_as == services.clean_http_url(stored_as)
     # The same source given in capitals again is the one on record, not a second one.
     response = editor.post(
         "/editor/status-change/", STATUS_CHANGE | {"source_url": "https://EXAMPLE.org/caps/1", "date": "2025-06-02"}

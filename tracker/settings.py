@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "agreements.models.Source.Kind",
         "StatusEnum": "agreements.models.Arrangement.Status",
         "StanceEnum": "agreements.models.Statement.Stance",
+        "CountryCodeEnum": "agreements.filters.COUNTRY_CODES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

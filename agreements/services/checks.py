@@ -28,30 +28,33 @@ MAX_TEXT = 5000  # quotes, paraphrases and notes: a paragraph or a few, never a 
 # The largest whole number read from input: PostgreSQL's `integer`, the column of every count we store (people) and
 # past any id or page that exists, so one bound serves forms, serializers, pagination and the importer.
 MAX_INT = 2_147_483_647
+MAX_URL = 2000  # the URL columns' length
 TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 User = AbstractBaseUser | AnonymousUser | None
 
 
 def clean_http_url(url: str, *, field: str = "url") -> str:
-    """The URL stripped, with its scheme in lower case (`HTTPS://x` is `https://x`), or a ValidationError naming
-    `field` for anything that is not an absolute http(s) URL the fetcher could try: the fetcher's own rule
-    (`fetcher.url_problem`) refuses a user name or password, a port past 65535 and a host that is not valid."""
+    """The URL stripped and written as the URI a browser would request (`fetcher.as_uri`: scheme and host in lower
+    case, `HTTPS://Example.org/café` is `https://example.org/caf%C3%A9`), or a ValidationError naming `field` for
+    anything that is not an http(s) URL the fetcher could try: the fetcher's own rule (`fetcher.url_problem`)
+    refuses a user name or password, a port past 65535 and a host that is not valid."""
     url = (url or "").strip()
     if not url:
         raise ValidationError({field: "A URL is required."})
-    if len(url) > 2000:
-        raise ValidationError({field: "The URL is longer than 2,000 characters."})
+    if len(url) > MAX_URL:
+        raise ValidationError({field: f"The URL is longer than {MAX_URL:,} characters."})
     if any(ch.isspace() or not ch.isprintable() for ch in url):
         raise ValidationError({field: "Not a valid URL: it holds a space or a control character."})
     scheme, colon, _ = url.partition(":")
-    scheme = scheme.lower()
-    if not colon or scheme not in {"http", "https"}:
+    if not colon or scheme.lower() not in {"http", "https"}:
         raise ValidationError({field: "Must be an http or https URL."})
-    url = scheme + url[len(scheme) :]
     if problem := fetcher.url_problem(url):
         reason = problem.removeprefix("refused: ")
         raise ValidationError({field: f"{reason[:1].upper()}{reason[1:]}."})
-    return url
+    uri = fetcher.as_uri(url)
+    if len(uri) > MAX_URL:
+        raise ValidationError({field: f"The URL is longer than {MAX_URL:,} characters once percent-encoded."})
+    return uri
 
 
 def normalize_url(url: str) -> str:

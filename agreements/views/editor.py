@@ -202,9 +202,8 @@ def editor_check_source(request: HttpRequest, pk: int) -> HttpResponse:
 @editor_required
 def editor_source_lookup(request: HttpRequest) -> JsonResponse:
     """Is this URL a source on record? (The editor forms ask before they ask for publisher and title.)"""
-    url = request.GET.get("url", "")
     try:
-        services.clean_http_url(url, field="url")
+        url = services.clean_http_url(request.GET.get("url", ""), field="url")
     except ValidationError as exc:
         return JsonResponse({"valid": False, "error": exc.message_dict["url"][0]})
     source = Source.objects.by_url(url).first()
