@@ -99,6 +99,17 @@ def _clear_cache():
 
 
 @pytest.fixture
+def editor_client(client, django_user_model):
+    """The test client, logged in as a member of the editors group."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("editor-client")
+    user.groups.add(Group.objects.get(name="editors"))
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
 def seed(db):
     """The demo data: fixtures/seed-records.csv imported through the importer."""
     from agreements.importers import import_records

@@ -7,7 +7,6 @@ These tests run on SQLite and on PostgreSQL (where a NUL or an overflowing integ
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 
 from agreements import services
 from agreements.importers import COLUMNS, ImportError_, import_records
@@ -36,11 +35,8 @@ STATUS_CHANGE = {
 
 
 @pytest.fixture
-def editor(client, django_user_model):
-    user = django_user_model.objects.create_user("editor-hostile")
-    user.groups.add(Group.objects.get(name="editors"))
-    client.force_login(user)
-    return client
+def editor(editor_client):
+    return editor_client
 
 
 def field_error(response, field: str) -> str:
