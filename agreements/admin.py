@@ -6,12 +6,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .dates import Precision
+from .fields import HttpUrlField, count_bounds
 from .models import (
     Actor,
     Arrangement,
@@ -47,6 +50,11 @@ class ServiceAdmin(SimpleHistoryAdmin):
     """Adds and corrections through the services, with the reason from the form; no hard delete."""
 
     form = ReasonForm
+    # The input rules of every form: URLs through the one URL rule, whole numbers within what a column holds.
+    formfield_overrides = {
+        models.URLField: {"form_class": HttpUrlField},
+        models.PositiveIntegerField: {**count_bounds(), "widget": widgets.AdminIntegerFieldWidget},
+    }
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -93,7 +101,7 @@ class SourceAdmin(ServiceAdmin):
     list_display = ("publisher", "origin", "title", "published", "kind", "last_http_status")
     list_filter = ("kind", "last_http_status")
     search_fields = ("publisher", "origin", "title", "url")
-    readonly_fields = ("normalized_url", "last_checked_at", "last_http_status")
+    readonly_fields = ("normalized_url", "last_checked_at", "last_http_status", "last_check_error")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return (*self.readonly_fields, "url") if obj else self.readonly_fields

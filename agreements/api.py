@@ -17,12 +17,18 @@ from rest_framework.views import APIView
 
 from . import changes
 from .dates import DateFormatError, format_partial_date, parse_partial_date
-from .filters import ArrangementFilter, CountryFilter
+from .drf import JSONParser
+from .fields import count_bounds
+from .filters import COUNTRY_CODE_SCHEMA, ArrangementFilter, CountryFilter
 from .forms import ALL_SENDING_STATES, DEFAULT_SENDING_STATE, MapQuery, StatementForm, StatusChangeForm, source_from
 from .lists import ACTORS, SOURCES, STATEMENTS, STATUS_CHANGES
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, status_label
 
+# The forms a partial date is written in (YYYY, YYYY-MM, YYYY-MM-DD); a date in the future is still refused.
+PARTIAL_DATE_PATTERN = r"^(19|20)[0-9]{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 
+
+@extend_schema_field({"type": "string", "pattern": PARTIAL_DATE_PATTERN})
 class PartialDateField(serializers.CharField):
     """YYYY-MM-DD, YYYY-MM or YYYY, as (first day of the period, precision) — the one date parser."""
 
@@ -34,6 +40,23 @@ class PartialDateField(serializers.CharField):
             return parse_partial_date(text)
         except DateFormatError as exc:
             raise serializers.ValidationError(str(exc)) from None
+
+
+@extend_schema_field(COUNTRY_CODE_SCHEMA)
+class CountryInput(serializers.CharField):
+    """A country, read by the one country parser where the record is written."""
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-~]*)?$",
+        "maxLength": 2000,
+        "description": "An http or https URL, without a user name or password.",
+    }
+)
+class UrlInput(serializers.CharField):
+    """An http(s) URL, checked by the one URL rule where the source is found or created."""
 
 
 class TermSerializer(serializers.ModelSerializer):
@@ -330,7 +353,7 @@ class CountrySerializer(serializers.ModelSerializer):
 
 
 class SourceInput(serializers.Serializer):
-    url = serializers.CharField(max_length=2000)
+    url = UrlInput(max_length=2000)
     publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     origin = serializers.CharField(
         max_length=200,
@@ -351,12 +374,14 @@ def _as_drf(exc: ValidationError) -> drf_exceptions.ValidationError:
 class StatementInput(serializers.Serializer):
     """Log a statement (editors only), optionally with the status change it implies."""
 
-    actor = serializers.CharField(max_length=200, help_text="Name; matched case-insensitively, else created.")
+    actor = serializers.CharField(
+        min_length=1, max_length=200, help_text="Name; matched case-insensitively, else created."
+    )
     actor_role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     actor_kind = serializers.ChoiceField(choices=Actor.Kind.choices, required=False, allow_blank=True, default="")
-    actor_country = serializers.CharField(required=False, allow_blank=True, default="")
-    sending_state = serializers.CharField(default=DEFAULT_SENDING_STATE)
-    receiving_countries = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    actor_country = CountryInput(required=False, allow_blank=True, default="")
+    sending_state = CountryInput(default=DEFAULT_SENDING_STATE)
+    receiving_countries = serializers.ListField(child=CountryInput(), required=False, default=list)
     stance = serializers.ChoiceField(choices=Statement.Stance.choices)
     date = PartialDateField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
     quote = serializers.CharField(required=False, allow_blank=True, default="")
@@ -369,12 +394,12 @@ class StatementInput(serializers.Serializer):
 class StatusChangeInput(serializers.Serializer):
     """Record a status change (editors only)."""
 
-    sending_state = serializers.CharField(default=DEFAULT_SENDING_STATE)
-    receiving_country = serializers.CharField()
+    sending_state = CountryInput(default=DEFAULT_SENDING_STATE)
+    receiving_country = CountryInput()
     status = serializers.ChoiceField(choices=Arrangement.Status.choices)
     date = PartialDateField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    people = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+    people = serializers.IntegerField(required=False, allow_null=True, default=None, **count_bounds())
     source = SourceInput()  # type: ignore[assignment]
     reason = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
@@ -402,6 +427,7 @@ class ServiceCreate(generics.ListCreateAPIView, SpecList):
     input_class: Any = None
     form_class: Any = None
     default_reason = ""
+    parser_classes = [JSONParser]  # the input nests (source); a form encoding could not say it
 
     def get_serializer_class(self) -> Any:
         return self.input_class if self.request.method == "POST" else self.serializer_class

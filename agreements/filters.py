@@ -23,7 +23,13 @@ def _country_codes() -> list[str]:
     return sorted({r["iso2"] for r in rows} | {r["iso3"] for r in rows})
 
 
-@extend_schema_field({"type": "string", "enum": _country_codes(), "description": "ISO alpha-2 or alpha-3."})
+# How a country is documented wherever one is given (filters and API input): its ISO codes. (The one country parser
+# reads English names too, for people typing; scripts use codes.)
+COUNTRY_CODES = _country_codes()
+COUNTRY_CODE_SCHEMA = {"type": "string", "enum": COUNTRY_CODES, "description": "ISO alpha-2 or alpha-3."}
+
+
+@extend_schema_field(COUNTRY_CODE_SCHEMA)
 class CountryCodeFilter(filters.CharFilter):
     """Filters on a country field; an unknown country is a form error (400 naming the field)."""
 

@@ -138,6 +138,13 @@ def editor(django_user_model):
 
 
 @pytest.fixture
+def editor_client(client, editor):
+    """The test client, logged in as a member of the editors group."""
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
 def seed(db):
     """The demo data: fixtures/seed-records.csv imported through the importer."""
     from agreements.importers import import_records

@@ -250,3 +250,24 @@ def synthetic_actors(names_and_slugs: list[tuple[str, str]], kind: str = Actor.K
     return Actor.objects.bulk_create(
         [Actor(name=name, name_key=services.name_key(name), slug=slug, kind=kind) for name, slug in names_and_slugs]
     )
+
+
+def database_snapshot() -> tuple:
+    """Everything a write could leave behind: the rows (retracted ones too) and history entries of every model, and
+    each arrangement's stored state. Equal before and after a refused request means nothing was written."""
+
+    from agreements.models import Arrangement, Statement, StatusChange, Term, Verification
+
+    counts = [
+        model._base_manager.count()
+        for model in (Arrangement, Statement, StatusChange, Source, Actor, Term, Verification)
+    ]
+    history = [
+        model.history.model.objects.count() for model in (Arrangement, Statement, StatusChange, Source, Actor, Term)
+    ]
+    state = list(
+        Arrangement.objects.order_by("pk").values_list(
+            "status", "people_transferred", "stale_after", "last_confirmed_at", "disputed", "sources_count"
+        )
+    )
+    return counts, history, state

@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the URL or the session cookie: a NUL character there is a 400, never a query.
+    "agreements.middleware.RefuseNulMiddleware",
     # Early, so that its header is on every response of the editor area, the lockout's included.
     "agreements.middleware.PrivatePagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -382,6 +384,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's own parsers, with JSON nested past Python's recursion limit refused as a 400 (not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "agreements.drf.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Third-Country Tracker API",
@@ -394,6 +402,7 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "agreements.models.Source.Kind",
         "StatusEnum": "agreements.models.Arrangement.Status",
         "StanceEnum": "agreements.models.Statement.Stance",
+        "CountryCodeEnum": "agreements.filters.COUNTRY_CODES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

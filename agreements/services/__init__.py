@@ -9,6 +9,7 @@ from ..caching import bump_data_version, data_changed, data_version
 from .archive import archive_on_record, close_drift, record_capture, record_drift, storage
 from .bulk import BulkResult, EventRow, record_events
 from .checks import (
+    MAX_INT,
     MAX_TEXT,
     User,
     clean_http_url,
@@ -19,6 +20,7 @@ from .checks import (
     set_source_keys,
     statement_key,
     status_change_key,
+    whole_number,
 )
 from .derived import recompute_deadlines, refresh_arrangements
 from .records import (
@@ -39,6 +41,7 @@ from .records import (
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "MAX_INT",
     "MAX_TEXT",
     "BulkResult",
     "EventRow",
@@ -74,4 +77,5 @@ __all__ = [
     "status_change_key",
     "storage",
     "verify_arrangement",
+    "whole_number",
 ]

@@ -19,6 +19,7 @@ from ..models import Actor, Arrangement, Country, Source, Statement, StatusChang
 from .archive import archive_on_record
 from .checks import (
     User,
+    check_people_totals,
     chunks,
     clean_http_url,
     history_user,
@@ -314,6 +315,7 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
     )
     note_sources_added(list(gained.values()), user, reason)
     touched = {arrangements[(e.sending_state.pk, c.pk)].pk for e in events for c in e.receiving}
+    check_people_totals(arrangements[(e.sending_state.pk, e.receiving[0].pk)].pk for e, _ in plan if e.people)
     refresh_arrangements(touched)
     data_changed()
     return result

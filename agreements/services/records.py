@@ -22,6 +22,7 @@ from .checks import (
     User,
     check_date,
     check_people,
+    check_people_totals,
     check_sources,
     check_text,
     clean_http_url,
@@ -221,6 +222,8 @@ def record_status_change(
         import_ref=import_ref,
     )
     _save_event(change, sources, user, reason or "status change recorded")
+    if people:
+        check_people_totals([arrangement.pk])
     refresh_arrangements([arrangement.pk])
     data_changed()
     return change
@@ -503,6 +506,8 @@ def correct_record(
         set_source_keys(obj)
     track(obj, user, reason)
     obj.save()
+    if isinstance(obj, StatusChange) and changes.get("people"):
+        check_people_totals([obj.arrangement_id])
     if isinstance(obj, (StatusChange, Statement, Term)):
         refresh_arrangements(arrangement_ids(obj))
     elif isinstance(obj, Actor):  # an actor's country or kind decides whether its statements make a dispute

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -24,11 +24,13 @@ from ..forms import (
     TermForm,
     VerifyForm,
     correction_form,
+    show_errors,
 )
 from ..models import Actor, Arrangement, Source, SourceDrift, Statement, StatusChange, Term
 from ..quality import records_check
 from ..querysets import history_entries
 from ..roles import is_editor
+from .redirects import next_url
 
 
 def editor_required(view: Any) -> Any:
@@ -134,9 +136,14 @@ def editor_verify(request: HttpRequest, pk: int) -> HttpResponse:
     arrangement = get_object_or_404(Arrangement, pk=pk)
     form = VerifyForm(request.POST)
     if form.is_valid():
-        services.verify_arrangement(arrangement=arrangement, user=request.user, note=form.cleaned_data["note"])
-        messages.success(request, f"{arrangement}: verified as still accurate.")
-        return redirect(request.POST.get("next") or "agreements:editor")
+        try:
+            target = next_url(request, "agreements:editor")
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            services.verify_arrangement(arrangement=arrangement, user=request.user, note=form.cleaned_data["note"])
+            messages.success(request, f"{arrangement}: verified as still accurate.")
+            return HttpResponseRedirect(target)
     return render(request, "agreements/editor/form.html", {"form": form, "title": f"Verify {arrangement}"}, status=400)
 
 
@@ -164,8 +171,7 @@ def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            show_errors(form, exc, names={})
         else:
             messages.success(request, f"Corrected: {obj}.")
             return redirect("agreements:editor")
@@ -197,7 +203,7 @@ def editor_retract(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         try:
             services.retract_record(obj=obj, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            form.add_error("reason", exc.message_dict.get("reason", exc.messages))
+            show_errors(form, exc, names={})
         else:
             messages.success(request, f"Retracted: {obj}.")
             return redirect("agreements:editor")
@@ -220,9 +226,8 @@ def editor_check_source(request: HttpRequest, pk: int) -> HttpResponse:
 @editor_required
 def editor_source_lookup(request: HttpRequest) -> JsonResponse:
     """Is this URL a source on record? (The editor forms ask before they ask for publisher and title.)"""
-    url = request.GET.get("url", "")
     try:
-        services.clean_http_url(url, field="url")
+        url = services.clean_http_url(request.GET.get("url", ""), field="url")
     except ValidationError as exc:
         return JsonResponse({"valid": False, "error": exc.message_dict["url"][0]})
     source = Source.objects.by_url(url).first()
