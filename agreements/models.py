@@ -520,3 +520,14 @@ class PendingTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}{tuple(self.args)}"
+
+
+# The records whose edits the public sees (the /changes/ page) and whose latest edit dates a citation.
+PUBLIC_HISTORY: list[tuple[type[models.Model], str]] = [
+    (StatusChange, "Status change"),
+    (Statement, "Statement"),
+    (Source, "Source"),
+    (Actor, "Actor"),
+    (Arrangement, "Arrangement"),
+    (Term, "Term"),
+]

@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from . import api, feeds, views
 from .caching import cached_response as cached
 from .lists import SPECS
+from .views.embeds import frame_ancestors
 
 app_name = "agreements"
 LISTS = "|".join(SPECS)
@@ -19,6 +20,13 @@ urlpatterns = [
     path("feeds/changes/", cached(feeds.ChangesFeed()), name="feed-changes"),
     re_path(r"^feeds/(?P<slug>statements|arrangements)/$", cached(feeds.ListFeed()), name="feed-list"),
     path("changes/", views.changes, name="changes"),
+    path("changes/compare/", cached(views.compare_page), name="compare"),
+    re_path(r"^changes/compare/export\.(?P<fmt>csv|json)$", cached(views.compare_export), name="compare-export"),
+    path("map.svg", cached(views.map_svg), name="map-svg"),
+    path("map.png", cached(views.map_png), name="map-png"),
+    path("countries/<str:iso2>/card.png", cached(views.country_card), name="country-card"),
+    path("embed/map/", frame_ancestors(cached(views.embed_map)), name="embed-map"),
+    path("embed/countries/<str:iso2>/", frame_ancestors(cached(views.embed_country)), name="embed-country"),
     path("editor/", views.editor_home, name="editor"),
     path("editor/statement/", views.editor_statement, name="editor-statement"),
     path("editor/status-change/", views.editor_status_change, name="editor-status-change"),

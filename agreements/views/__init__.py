@@ -1,5 +1,6 @@
 """Server-rendered views, split by concern: public pages, research lists, the editor area, health."""
 
+from .compare import compare_export, compare_page
 from .editor import (
     editor_check_source,
     editor_correct,
@@ -12,15 +13,20 @@ from .editor import (
     editor_term,
     editor_verify,
 )
+from .embeds import embed_country, embed_map
 from .health import healthz, healthz_live
 from .pages import actor, changes, countries, country, country_panel, export_records, home, status_css
+from .pictures import country_card, map_png, map_svg
 from .research import research_export, research_list
 
 __all__ = [
     "actor",
     "changes",
+    "compare_export",
+    "compare_page",
     "countries",
     "country",
+    "country_card",
     "country_panel",
     "editor_check_source",
     "editor_correct",
@@ -32,10 +38,14 @@ __all__ = [
     "editor_status_change",
     "editor_term",
     "editor_verify",
+    "embed_country",
+    "embed_map",
     "export_records",
     "healthz",
     "healthz_live",
     "home",
+    "map_png",
+    "map_svg",
     "research_export",
     "research_list",
     "status_css",

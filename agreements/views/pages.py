@@ -9,24 +9,20 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
+from ..dates import Precision, humanize_partial_date
 from ..exporters import csv_lines, record_rows
 from ..forms import DEFAULT_SENDING_STATE, MapQuery, RecordsExportForm
-from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
+from ..mapstate import MapState, step_at, timeline_steps
+from ..models import PUBLIC_HISTORY, Actor, Arrangement, Country, Statement, StatusChange, status_label
 from ..querysets import history_entries, sources_of
 from ..roles import is_editor
+from ..share import CARD_EMBED_HEIGHT, share_context
 
 TIMELINE_EVENTS = 100  # the country page shows the latest; the lists hold them all
 PANEL_STATEMENTS = 5
 CHANGES_SHOWN = 100
-PUBLIC_HISTORY = [
-    (StatusChange, "Status change"),
-    (Statement, "Statement"),
-    (Source, "Source"),
-    (Actor, "Actor"),
-    (Arrangement, "Arrangement"),
-    (Term, "Term"),
-]
 
 
 def export_records(request: HttpRequest) -> HttpResponseBase:
@@ -89,12 +85,38 @@ def home(request: HttpRequest) -> HttpResponse:
     selected = form.cleaned_data.get("country") if form.is_valid() else None
     if selected:
         context["panel"] = _panel_context(selected, sending, as_of)
+    sending_states = _sending_states()
+    steps = timeline_steps()
     context |= {
-        "sending_states": _sending_states(),
+        "sending_states": sending_states,
         "countries": Country.objects.order_by("name").only("iso2", "name"),
         "selected": selected,
+        "steps": steps,
+        "step_index": step_at(steps, as_of),
+        "as_of_display": humanize_partial_date(as_of, Precision.DAY) if as_of else steps[-1].label if steps else "",
     }
+    context |= _map_share(request, MapState(sending, as_of, selected or ""), sending_states, "Map")
     return render(request, "agreements/home.html", context)
+
+
+def _map_share(request: HttpRequest, state: MapState, sending_states: list[Any], page: str) -> dict[str, Any]:
+    """Share card, embed and citation of a view of the map (the map page, the countries table)."""
+    name = next((s.name for s in sending_states if s.iso2 == state.sending_state), state.sending_state)
+    when = f", as of {state.day_display}" if state.as_of else ""
+    return share_context(
+        request,
+        title=f"{page}: {name}{when}",
+        description=(
+            f"Countries that {name} has approached or agreed with to take deported people who are not their "
+            f"nationals{when}, by status, each backed by sources you can open."
+        ),
+        image=f"{reverse('agreements:map-png')}?{state.query()}",
+        image_alt=f"World map of third-country deportation arrangements for {name}{when}, coloured by status",
+        embed=f"{reverse('agreements:embed-map')}?{state.query()}",
+        embed_title=f"Third-Country Tracker: map of third-country deportation arrangements for {name}",
+        embed_what=f"the map for {name}{when}",
+        permalink=f"{request.path}?{state.query(pin=True, country=state.country)}",
+    )
 
 
 def _panel_context(iso2: str, sending_state: str, as_of: date | None) -> dict[str, Any]:
@@ -169,6 +191,7 @@ def countries(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "name")
     key, descending = COUNTRY_SORTS.get(sort.lstrip("-"), COUNTRY_SORTS["name"]), sort.startswith("-")
     rows.sort(key=lambda row: key(*row), reverse=descending)
+    sending_states = _sending_states()
     columns = [
         {"key": k, "label": label, "sort": ("-" + k if sort == k else k), "aria": aria_sort(sort, k)}
         for k, label in COUNTRY_COLUMNS
@@ -181,9 +204,10 @@ def countries(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "columns": columns,
             "sending_state": sending,
-            "sending_states": _sending_states(),
+            "sending_states": sending_states,
             "as_of": as_of,
-        },
+        }
+        | _map_share(request, MapState(sending, as_of), sending_states, "Countries"),
     )
 
 
@@ -226,7 +250,34 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
             "sources": sources_of(shown),
             "history": history,
             "editing": is_editor(request.user),
-        },
+        }
+        | _country_share(request, country, arrangements),
+    )
+
+
+def _country_share(request: HttpRequest, country: Country, arrangements: list[Any]) -> dict[str, Any]:
+    """A country page's share card (its status card picture), embed (its card) and description."""
+    statuses = [
+        f"{a.sending_state.name}: {status_label(a.at_status)} since "
+        f"{humanize_partial_date(a.at_status_date, a.at_status_precision)}"
+        for a in arrangements
+        if a.receiving_country_id == country.pk
+    ]
+    sent = sum(1 for a in arrangements if a.sending_state_id == country.pk)
+    parts = statuses or [f"no reports of a sending state approaching {country.name}"]
+    if sent:
+        parts.append(
+            f"as a sending state, arrangements with {sent} receiving {'country' if sent == 1 else 'countries'}"
+        )
+    return share_context(
+        request,
+        title=country.name,
+        description=f"{country.name}, third-country deportation arrangements: {'; '.join(parts)}. With sources.",
+        image=reverse("agreements:country-card", args=[country.iso2]),
+        image_alt=f"{country.name}: status of third-country deportation arrangements",
+        embed=reverse("agreements:embed-country", args=[country.iso2]),
+        embed_what=f"{country.name}'s status and timeline",
+        embed_height=CARD_EMBED_HEIGHT,
     )
 
 
@@ -234,10 +285,20 @@ def actor(request: HttpRequest, slug: str) -> HttpResponse:
     """Everything one actor said, by date, with stance, what it concerns, and sources."""
     actor = get_object_or_404(Actor.objects.select_related("country"), slug=slug)
     statements = list(actor.statements.with_related().latest_first())
-    return render(request, "agreements/actor.html", {"actor": actor, "statements": statements})
+    about = ", ".join(part for part in (actor.role, actor.get_kind_display()) if part)
+    share = share_context(
+        request,
+        title=actor.name,
+        description=f"{actor.name} ({about}): {len(statements)} statement(s) on record, by date, with stance and "
+        "sources.",
+    )
+    return render(request, "agreements/actor.html", {"actor": actor, "statements": statements} | share)
 
 
 def changes(request: HttpRequest) -> HttpResponse:
     """Every edit, newest first, with who made it and why: the public record of changes."""
     entries = history_entries(PUBLIC_HISTORY, limit=CHANGES_SHOWN)
-    return render(request, "agreements/changes.html", {"entries": entries})
+    share = share_context(
+        request, title="Changes", description="Every edit to the record, newest first: who made it and why."
+    )
+    return render(request, "agreements/changes.html", {"entries": entries} | share)
