@@ -25,11 +25,13 @@ _SHOWN = 6  # lines of arrangements at most; the rest are counted
 
 @dataclass(frozen=True)
 class CardLine:
-    """One arrangement as the card shows it: the other country's name, its status (or ""), since when (shown)."""
+    """One arrangement as the card shows it: the other country's name, its status (or ""), since when (shown),
+    and a detail line under it (e.g. "238 people transferred · 2 independent sources")."""
 
     name: str
     status: str = ""
     since: str = ""
+    detail: str = ""
 
 
 def _validate(lines: Sequence[CardLine], url: str) -> None:
@@ -99,7 +101,7 @@ def status_card(
     )
 
     y = 252.0
-    shown = _SHOWN - (2 if sending else 0)
+    shown = _SHOWN - (2 if sending else 0) - (2 if any(line.detail for line in receiving) else 0)
     if not receiving and not sending:
         element(
             svg, "text", f"No reports of a sending state approaching {name}.", x=_LEFT, y=y + 20, font_size=28, fill=INK
@@ -114,6 +116,10 @@ def status_card(
         if line.since:
             room = _RIGHT - (_LEFT + 44 + text_width(head + label(line.status), 28))
             element(text, "tspan", shorten(f" · since {line.since}", room, 28), fill=MUTED)
+        if line.detail:
+            detail = shorten(line.detail, _RIGHT - _LEFT - 44, 22)
+            element(group, "text", detail, x=_LEFT + 44, y=y + 58, font_size=22, fill=MUTED)
+            y += 34
         y += _LINE
     if len(receiving) > shown:
         more = len(receiving) - shown

@@ -8,6 +8,7 @@ refuses to be framed).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,7 @@ def embed_map(request: HttpRequest) -> HttpResponse:
     full = map_page_url(request, state)
     picture = mapsvg.world_map(picture_countries(rows), heading=heading, as_of=state.day, url=full)
     reported = sorted(((c, a) for c, a in rows if a is not None), key=lambda row: row[0].name)
+    counts = Counter(a.at_status for _, a in reported)
     return render(
         request,
         "agreements/embed/map.html",
@@ -51,6 +53,8 @@ def embed_map(request: HttpRequest) -> HttpResponse:
             # Our own serialiser's output: every text and attribute in it is escaped (charts.svg).
             "picture": mark_safe(picture),  # noqa: S308
             "reported": reported,
+            # The picture's legend as text too, for narrow frames where the picture's own is too small to read.
+            "legend": [(value, label, counts.get(value, 0)) for value, label in Arrangement.Status.choices],
         },
     )
 

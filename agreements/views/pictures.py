@@ -6,6 +6,8 @@ never by a browser. urls.py serves them through the response cache, so a PNG is 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -75,6 +77,14 @@ def _since(a: Arrangement) -> str:
     return humanize_partial_date(a.at_status_date, a.at_status_precision)  # type: ignore[attr-defined]
 
 
+def _detail(a: Any) -> str:
+    """What backs an arrangement's status, in a few words, as the country page says it."""
+    parts = [f"{a.at_people} people transferred"] if a.at_people is not None else []
+    parts.append(f"{a.at_sources_count} independent source{'s' if a.at_sources_count != 1 else ''}")
+    parts += [note for note, on in (("disputed", a.at_disputed), ("not verified recently", a.at_stale)) if on]
+    return " · ".join(parts)
+
+
 def country_card(request: HttpRequest, iso2: str) -> HttpResponse:
     """GET /countries/<iso2>/card.png — the country page's share image: its status(es) today, 1200x630."""
     country = get_object_or_404(Country, pk=iso2.upper())
@@ -82,7 +92,7 @@ def country_card(request: HttpRequest, iso2: str) -> HttpResponse:
         Arrangement.objects.touching(country).current().with_related().order_by("sending_state__name", "pk")
     )
     receiving = [
-        card.CardLine(a.sending_state.name, a.at_status, _since(a))  # type: ignore[attr-defined]
+        card.CardLine(a.sending_state.name, a.at_status, _since(a), _detail(a))  # type: ignore[attr-defined]
         for a in arrangements
         if a.receiving_country_id == country.pk
     ]
