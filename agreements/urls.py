@@ -20,13 +20,6 @@ urlpatterns = [
     path("feeds/changes/", cached(feeds.ChangesFeed()), name="feed-changes"),
     re_path(r"^feeds/(?P<slug>statements|arrangements)/$", cached(feeds.ListFeed()), name="feed-list"),
     path("changes/", views.changes, name="changes"),
-    path("changes/compare/", cached(views.compare_page), name="compare"),
-    re_path(r"^changes/compare/export\.(?P<fmt>csv|json)$", cached(views.compare_export), name="compare-export"),
-    path("map.svg", cached(views.map_svg), name="map-svg"),
-    path("map.png", cached(views.map_png), name="map-png"),
-    path("countries/<str:iso2>/card.png", cached(views.country_card), name="country-card"),
-    path("embed/map/", frame_ancestors(cached(views.embed_map)), name="embed-map"),
-    path("embed/countries/<str:iso2>/", frame_ancestors(cached(views.embed_country)), name="embed-country"),
     path("editor/", views.editor_home, name="editor"),
     path("editor/statement/", views.editor_statement, name="editor-statement"),
     path("editor/status-change/", views.editor_status_change, name="editor-status-change"),
@@ -47,4 +40,14 @@ urlpatterns = [
     path("api/v1/actors/", cached(api.ActorList.as_view()), name="api-actors"),
     path("api/v1/countries/", cached(api.CountryList.as_view()), name="api-countries"),
     path("api/v1/map/", cached(api.MapView.as_view()), name="api-map"),
+]
+# For the newsroom: what changed between two dates, pictures, and the only routes another site may frame.
+urlpatterns += [
+    path("changes/compare/", cached(views.compare_page), name="compare"),
+    re_path(r"^changes/compare/export\.(?P<fmt>csv|json)$", cached(views.compare_export), name="compare-export"),
+    path("map.svg", cached(views.map_svg), name="map-svg"),
+    path("map.png", cached(views.map_png), name="map-png"),
+    path("countries/<str:iso2>/card.png", cached(views.country_card), name="country-card"),
+    path("embed/map/", frame_ancestors(cached(views.embed_map)), name="embed-map"),
+    path("embed/countries/<str:iso2>/", frame_ancestors(cached(views.embed_country)), name="embed-country"),
 ]

@@ -2,12 +2,9 @@
 // <datalist>) and a play button that steps through them. It moves the map by setting the as-of input and firing
 // its `change` event, which map.js answers (redraw, URL in step); it follows the map through map.js's `mapstate`
 // event (a typed date, "Today", Back/Forward). No text is made here: labels come from the server.
-const box = document.getElementById("time-slider");
-const range = document.getElementById("time-range");
-const output = document.getElementById("time-now");
-const play = document.getElementById("time-play");
-const asOfInput = document.getElementById("as-of");
-const mapEl = document.getElementById("map");
+const byId = (id) => document.getElementById(id);
+const [box, range, output, play] = ["time-slider", "time-range", "time-now", "time-play"].map(byId);
+const [asOfInput, mapEl] = [byId("as-of"), byId("map")];
 const STEP_MS = 1500;
 
 const stops = Array.from(document.querySelectorAll("#time-steps option"), (option) => ({
