@@ -153,3 +153,22 @@ def test_pictures_saved_for_the_record(browser, live_server, live_seed):
     page.goto(live_server.url + "/embed/countries/SV/")
     save_screenshot(page, "embed-country-SV.png")
     context.close()
+
+
+def test_copy_buttons_copy_the_citation_and_the_embed_snippet(open_page, live_server, live_seed):
+    page, visit = open_page("/countries/AO/")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    button = page.locator('button[data-copy="cite-apa"]')
+    assert button.is_visible()  # shown by the module (hidden without it)
+    button.click()
+    page.locator("#copy-status", has_text="Copied to the clipboard.").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("#cite-apa").inner_text()
+    assert copied.startswith("Third-Country Tracker. (n.d.). Angola [Data set, edition ")
+    page.locator("details.embed-box summary").click()  # the Embed button
+    page.locator('button[data-copy="embed-snippet"]').click()
+    snippet = page.evaluate("navigator.clipboard.readText()")
+    assert snippet == f'<iframe src="{live_server.url}/embed/countries/AO/" title="Third-Country Tracker: Angola" ' + (
+        'width="100%" height="560" style="width:100%;border:0" loading="lazy"></iframe>'
+    )
+    assert visit.console_errors == [] and visit.csp_violations == []
