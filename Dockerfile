@@ -7,7 +7,10 @@ COPY tracker ./tracker
 COPY agreements ./agreements
 RUN pip install --no-cache-dir .
 COPY . .
-RUN DEBUG=1 python manage.py collectstatic --noinput
+# Production settings (manifest storage, as the web process uses): never DEBUG. The key and host exist only for this
+# step (a RUN's variables are not in the image); at run time SECRET_KEY must come from the environment.
+RUN SECRET_KEY=collectstatic-only-not-a-secret-never-used-at-run-time-0123456789 ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --noinput
 RUN useradd --system --home /app tracker && mkdir -p /app/var && chown tracker /app/var
 USER tracker
 EXPOSE 8000

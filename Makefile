@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default: SQLite file, local-memory cache, eager Celery. DEBUG only for `make run`.
 RUN_ENV := DEBUG=1
 
-.PHONY: help install run serve migrate demo test lint bench drills editor backup restore boundaries countries clean
+.PHONY: help install run serve migrate demo test lint bench drills prod-check editor backup restore boundaries countries clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench  - benchmarks (PostgreSQL + Redis)"
 	@echo "make editor - create a local editor account with a generated password"
 	@echo "make drills - reliability drills (PostgreSQL + Redis)"
+	@echo "make prod-check - run the Dockerfile and compose services without Docker, probe every page"
 	@echo "make backup / make restore FILE=… - back up or restore the database"
 
 $(STAMP): pyproject.toml
@@ -49,13 +50,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	TRACKER_TESTING=1 $(BIN)/mypy
+	$(RUN_ENV) $(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 drills: $(STAMP)
 	$(BIN)/python drills/run.py
+
+prod-check: $(STAMP)
+	$(BIN)/python scripts/prod_check.py
 
 backup: $(STAMP)
 	$(RUN_ENV) $(BIN)/python scripts/backup.py backup $(FILE)

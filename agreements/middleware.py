@@ -1,5 +1,9 @@
-"""When the database is unreachable, answer at once with 503 and Retry-After instead of a 500 (pages that the
-cache holds keep being served); the connection is re-established by the next request once it is back."""
+"""Middleware of the domain app.
+
+DatabaseUnavailableMiddleware: when the database is unreachable, answer at once with 503 and Retry-After instead of
+a 500 (pages that the cache holds keep being served); the connection is re-established by the next request once it
+is back. PrivatePagesMiddleware: the editor area, logins and the admin are never stored by a browser or proxy.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
 
@@ -42,4 +47,21 @@ class DatabaseUnavailableMiddleware:
             content_type="text/plain; charset=utf-8",
         )
         response["Retry-After"] = "5"
+        return response
+
+
+# Pages that show or take an editor's session: what they hold is one person's, never a shared cache's.
+PRIVATE_PREFIXES = ("/editor/", "/accounts/", "/admin/")
+
+
+class PrivatePagesMiddleware:
+    """`Cache-Control: private, no-store` on every response under the editor, login and admin paths."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith(PRIVATE_PREFIXES):
+            patch_cache_control(response, private=True, no_store=True)
         return response

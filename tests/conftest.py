@@ -24,6 +24,23 @@ REQUIRE = {s.strip() for s in os.environ.get("TRACKER_REQUIRE_SERVICES", "").spl
 CHROMIUM = "/usr/bin/chromium"
 
 
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a process a test starts (a worker, a command) on the test database: a child process is
+    not the test suite, so production settings with a key made for the test."""
+    s = connection.settings_dict
+    database = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return (
+        os.environ
+        | {
+            "DATABASE_URL": database,
+            "TRACKER_TESTING": "0",
+            "SECRET_KEY": "child-process-test-only-" + "k" * 40,
+            "ALLOWED_HOSTS": "testserver",
+        }
+        | extra
+    )
+
+
 def missing(service: str, what: str) -> None:
     """Skip (or, where required, fail) because a real service is missing."""
     message = f"{what} — see README 'Tests' to provide it"

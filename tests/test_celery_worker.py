@@ -11,14 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from agreements import staleness
 from agreements.models import Arrangement, Source, StaleDigest
 from drills.common import WORKER_ARGS
 
-from .conftest import ROOT
+from .conftest import ROOT, child_env
 from .factories import bulk_arrangements
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,27 +32,17 @@ def _stale_everything() -> int:
     return expected
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 class Worker:
     """A celery worker process of this project, on the test database and the real broker."""
 
     def __init__(self, tmp_path: Path, name: str, **env: str):
         self.log = tmp_path / f"{name}.log"
-        environment = (
-            os.environ
-            | {
-                "DATABASE_URL": _database_url(),
-                "TRACKER_TESTING": "1",
-                "CELERY_VISIBILITY_TIMEOUT": "3",
-                "CELERY_RESTORE_INTERVAL": "1",
-                "FETCH_PRIVATE_ALLOWLIST": "127.0.0.1:9",  # the link check below reaches a closed local port
-                "LINK_CHECK_TIMEOUT": "1",
-            }
-            | env
+        environment = child_env(
+            CELERY_VISIBILITY_TIMEOUT="3",
+            CELERY_RESTORE_INTERVAL="1",
+            FETCH_PRIVATE_ALLOWLIST="127.0.0.1:9",  # the link check below reaches a closed local port
+            LINK_CHECK_TIMEOUT="1",
+            **env,
         )
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tracker", *WORKER_ARGS, "-n", f"{name}@%h"],

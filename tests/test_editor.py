@@ -1,17 +1,12 @@
-"""The editor area: who may write, what the forms refuse, retraction, history, deploy checks and lockout."""
+"""The editor area: who may write, what the forms refuse, retraction, history and lockout."""
 
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from agreements.models import Actor, Arrangement, Source, Statement, StatusChange
-
-from .conftest import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -205,24 +200,6 @@ def test_retraction_hides_a_record_from_public_views_and_keeps_it_in_history(cli
     assert "Angola is not accepting" not in client.get("/api/v1/map/AO/").content.decode()
     assert Statement.all_objects.get(pk=denial.pk).retraction_reason == "Synthetic retraction"
     assert "Synthetic retraction" in client.get("/changes/").content.decode()
-
-
-def test_check_deploy_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "TRACKER_TESTING", "HTTPS")}
-    env |= {
-        "SECRET_KEY": "a-production-secret-" + "k3y" * 20,
-        "ALLOWED_HOSTS": "tracker.example.org",
-        "TRACKER_TESTING": "0",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
 
 
 def test_the_sixth_failed_login_in_a_row_is_locked_out(client, editor):

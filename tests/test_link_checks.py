@@ -15,7 +15,7 @@ import pytest
 from agreements import staleness
 from agreements.models import Source
 
-from .conftest import ROOT
+from .conftest import ROOT, child_env
 from .factories import SourceFactory
 from .local_servers import DRIP_HEADERS, answer, hang, redirect, serve
 
@@ -198,19 +198,15 @@ def test_eight_slow_urls_do_not_hold_up_or_lose_the_others(settings, django_capt
 def test_a_batch_killed_mid_way_keeps_the_results_of_the_urls_that_had_finished(postgres):
     """check_sources in its own process: eight URLs answer, eight hang; once the eight answers are stored and the
     eight hanging requests are in flight, the process is killed (SIGKILL). The eight stored results stay."""
-    from .test_celery_worker import _database_url
-
     release = threading.Event()
     with serve({"/ok": answer(200), "/hang": hang(release, seconds=120)}) as server:
         fast = [SourceFactory(url=server.url(f"/ok?n={n}")).pk for n in range(8)]
         slow = [SourceFactory(url=server.url(f"/hang?n={n}")).pk for n in range(8)]  # after the fast ones: pk order
-        environment = os.environ | {
-            "DATABASE_URL": _database_url(),
-            "TRACKER_TESTING": "1",
-            "FETCH_PRIVATE_ALLOWLIST": server.endpoint,
-            "LINK_CHECK_TIMEOUT": "120",  # the hanging URLs are still in flight when the process is killed
-            "LINK_CHECK_CONCURRENCY": "8",
-        }
+        environment = child_env(
+            FETCH_PRIVATE_ALLOWLIST=server.endpoint,
+            LINK_CHECK_TIMEOUT="120",  # the hanging URLs are still in flight when the process is killed
+            LINK_CHECK_CONCURRENCY="8",
+        )
         process = subprocess.Popen(
             [sys.executable, "manage.py", "check_sources", "--all"],
             cwd=ROOT,

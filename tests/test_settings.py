@@ -1,4 +1,4 @@
-"""Settings read the environment through helpers that fail loudly."""
+"""Settings read the environment through helpers that fail loudly, and cannot be talked into insecure defaults."""
 
 import os
 import subprocess
@@ -29,11 +29,7 @@ def test_env_int_rejects_nonsense(monkeypatch):
 
 
 def _load_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "TRACKER_TESTING", "DATABASE_URL", "REDIS_URL"}
-    }
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     return subprocess.run(
         [
             sys.executable,
@@ -83,3 +79,115 @@ def test_embedded_default_is_sqlite_and_local_memory():
 def test_a_bad_database_url_fails_loudly():
     result = _load_settings({"DEBUG": "1", "DATABASE_URL": "nonsense://x"})
     assert result.returncode != 0 and "DATABASE_URL" in result.stderr
+
+
+def _production(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
+    """Run `code` after django.setup() in a fresh process with production settings plus `env`."""
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    production = {"SECRET_KEY": "settings-test-only-" + "k" * 40, "ALLOWED_HOSTS": "tracker.example.org"}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=clean | {"DJANGO_SETTINGS_MODULE": "tracker.settings", "TRACKER_TESTING": "0"} | production | env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+
+
+SETTINGS_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "TRACKER_TESTING",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "HTTPS",
+    "BEHIND_PROXY",
+    "API_BASIC_AUTH",
+}
+
+
+def test_the_testing_switch_outside_pytest_is_refused_with_debug_off():
+    # Even with every production variable set: the switch would otherwise bring the test defaults into production.
+    result = _production({"TRACKER_TESTING": "1"}, "print('loaded')")
+    assert result.returncode != 0
+    assert "TRACKER_TESTING=1 is only for the test suite" in result.stderr
+
+
+def test_the_testing_switch_never_supplies_the_built_in_key():
+    result = _load_settings({"TRACKER_TESTING": "1", "ALLOWED_HOSTS": "tracker.example.org"})
+    assert result.returncode != 0
+    assert "insecure" not in result.stdout
+
+
+def test_a_production_process_uses_the_key_it_is_given():
+    result = _production({}, "from django.conf import settings as s; print(s.SECRET_KEY)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "settings-test-only-" + "k" * 40
+
+
+def test_debug_with_the_testing_switch_still_loads():
+    result = _load_settings({"DEBUG": "1", "TRACKER_TESTING": "1"})
+    assert result.returncode == 0, result.stderr
+
+
+PROXY_SETTINGS = (
+    "from django.conf import settings as s; import json;"
+    "print(json.dumps([s.SECURE_PROXY_SSL_HEADER, s.REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES']]))"
+)
+
+
+def test_the_proxy_header_is_believed_only_behind_a_proxy():
+    import json
+
+    alone = _production({}, PROXY_SETTINGS)
+    behind = _production({"BEHIND_PROXY": "1"}, PROXY_SETTINGS)
+    assert alone.returncode == 0 and behind.returncode == 0, alone.stderr + behind.stderr
+    assert json.loads(alone.stdout)[0] is None
+    assert json.loads(behind.stdout)[0] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_basic_authentication_only_when_turned_on():
+    import json
+
+    default = json.loads(_production({}, PROXY_SETTINGS).stdout)[1]
+    turned_on = json.loads(_production({"API_BASIC_AUTH": "1"}, PROXY_SETTINGS).stdout)[1]
+    assert default == ["rest_framework.authentication.SessionAuthentication"]
+    assert "rest_framework.authentication.BasicAuthentication" in turned_on
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/live"])
+def test_health_checks_are_never_redirected_to_https(client, settings, path):
+    settings.SECURE_SSL_REDIRECT = True  # as with HTTPS=1; SECURE_REDIRECT_EXEMPT as the settings module has it
+    assert client.get(path).status_code == 200
+    assert client.get("/countries/").status_code == 301  # the redirect itself is on
+
+
+@pytest.mark.django_db
+def test_a_forwarded_proto_header_is_not_believed_without_a_proxy(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/countries/", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301 and response["Location"].startswith("https://")
+
+
+def _compose_environment(**variables: str) -> dict[str, str]:
+    from scripts.prod_check import compose_environment, compose_services
+
+    services = compose_services(settings.BASE_DIR / "docker-compose.yml")
+    return compose_environment(services, "web", variables)
+
+
+@pytest.mark.parametrize("proxy", ["0", "1"])
+def test_check_deploy_passes_with_the_compose_environment_and_https(proxy):
+    env = _compose_environment(SECRET_KEY="compose-check-deploy-" + "k3y" * 20, HTTPS="1", BEHIND_PROXY=proxy)
+    assert env["HTTPS"] == "1" and env["BEHIND_PROXY"] == proxy  # the compose file passes both through
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

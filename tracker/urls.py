@@ -1,14 +1,18 @@
-"""URL configuration: the public site and API (agreements), the admin, the OpenAPI schema and its docs."""
+"""URL configuration: the public site and API (agreements), the admin, logins, the OpenAPI schema and its docs."""
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Log in and out only. No self-service password reset: anyone could make it mail any editor, as often as they
+    # liked, and editors are few. An admin sets a new password instead (README, "Editors").
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI (third-party, served by the project) sets inline styles and data: icons: allowed on this page only.
     path(
