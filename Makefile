@@ -32,8 +32,10 @@ install: $(STAMP)
 migrate: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
+# The record the tracker ships: the seed, then the sourced records (each import is idempotent).
 demo: migrate
 	$(RUN_ENV) $(BIN)/python manage.py import_records fixtures/seed-records.csv
+	$(RUN_ENV) $(BIN)/python manage.py import_records fixtures/sourced-records.csv
 	$(RUN_ENV) $(BIN)/python manage.py refresh_derived
 	$(RUN_ENV) $(BIN)/python manage.py flag_stale
 

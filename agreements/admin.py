@@ -6,13 +6,28 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .dates import Precision
-from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, Verification
+from .fields import HttpUrlField, count_bounds
+from .models import (
+    Actor,
+    Arrangement,
+    Country,
+    Release,
+    Source,
+    SourceCapture,
+    SourceDrift,
+    Statement,
+    StatusChange,
+    Term,
+    Verification,
+)
 
 READ_ONLY_DERIVED = (
     "status",
@@ -35,6 +50,11 @@ class ServiceAdmin(SimpleHistoryAdmin):
     """Adds and corrections through the services, with the reason from the form; no hard delete."""
 
     form = ReasonForm
+    # The input rules of every form: URLs through the one URL rule, whole numbers within what a column holds.
+    formfield_overrides = {
+        models.URLField: {"form_class": HttpUrlField},
+        models.PositiveIntegerField: {**count_bounds(), "widget": widgets.AdminIntegerFieldWidget},
+    }
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -78,10 +98,10 @@ class CountryAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(ServiceAdmin):
-    list_display = ("publisher", "title", "published", "kind", "last_http_status")
+    list_display = ("publisher", "origin", "title", "published", "kind", "last_http_status")
     list_filter = ("kind", "last_http_status")
-    search_fields = ("publisher", "title", "url")
-    readonly_fields = ("normalized_url", "last_checked_at", "last_http_status")
+    search_fields = ("publisher", "origin", "title", "url")
+    readonly_fields = ("normalized_url", "last_checked_at", "last_http_status", "last_check_error")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return (*self.readonly_fields, "url") if obj else self.readonly_fields
@@ -253,3 +273,35 @@ class VerificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that only the archive and release jobs write: shown, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SourceCapture)
+class SourceCaptureAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    list_display = ("source", "captured_at", "http_status", "final_url", "sha256", "size")
+    search_fields = ("source__url", "final_url", "sha256")
+    raw_id_fields = ("source",)
+
+
+@admin.register(SourceDrift)
+class SourceDriftAdmin(ReadOnlyAdmin):
+    list_display = ("source", "kind", "found_at", "last_seen_at", "resolved_at", "resolution")
+    list_filter = ("kind",)
+    raw_id_fields = ("source", "capture")
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdmin):
+    list_display = ("number", "snapshot_at", "size", "sha256")

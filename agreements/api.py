@@ -15,13 +15,20 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import changes
 from .dates import DateFormatError, format_partial_date, parse_partial_date
-from .filters import ArrangementFilter, CountryFilter
-from .forms import DEFAULT_SENDING_STATE, MapQuery, StatementForm, StatusChangeForm, source_from
+from .drf import JSONParser
+from .fields import count_bounds
+from .filters import COUNTRY_CODE_SCHEMA, ArrangementFilter, CountryFilter
+from .forms import ALL_SENDING_STATES, DEFAULT_SENDING_STATE, MapQuery, StatementForm, StatusChangeForm, source_from
 from .lists import ACTORS, SOURCES, STATEMENTS, STATUS_CHANGES
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, status_label
 
+# The forms a partial date is written in (YYYY, YYYY-MM, YYYY-MM-DD); a date in the future is still refused.
+PARTIAL_DATE_PATTERN = r"^(19|20)[0-9]{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 
+
+@extend_schema_field({"type": "string", "pattern": PARTIAL_DATE_PATTERN})
 class PartialDateField(serializers.CharField):
     """YYYY-MM-DD, YYYY-MM or YYYY, as (first day of the period, precision) — the one date parser."""
 
@@ -33,6 +40,23 @@ class PartialDateField(serializers.CharField):
             return parse_partial_date(text)
         except DateFormatError as exc:
             raise serializers.ValidationError(str(exc)) from None
+
+
+@extend_schema_field(COUNTRY_CODE_SCHEMA)
+class CountryInput(serializers.CharField):
+    """A country, read by the one country parser where the record is written."""
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-~]*)?$",
+        "maxLength": 2000,
+        "description": "An http or https URL, without a user name or password.",
+    }
+)
+class UrlInput(serializers.CharField):
+    """An http(s) URL, checked by the one URL rule where the source is found or created."""
 
 
 class TermSerializer(serializers.ModelSerializer):
@@ -115,8 +139,24 @@ class ArrangementList(generics.ListAPIView):
 # The map: every country's state for one sending state, cached per data version, with an ETag.
 
 
+class SenderSerializer(serializers.Serializer):
+    """One sending state's current status where a country receives (on the map of every sending state)."""
+
+    sending_state = serializers.CharField(source="sending_state_id", help_text="ISO alpha-2.")
+    status = serializers.ChoiceField(source="at_status", choices=Arrangement.Status.choices)
+    status_since = serializers.SerializerMethodField(help_text="At its precision: 2025, 2025-05 or 2025-05-05.")
+
+    @extend_schema_field(str)
+    def get_status_since(self, obj: Arrangement) -> str:
+        return format_partial_date(obj.at_status_date, obj.at_status_precision)  # type: ignore[attr-defined]
+
+
 class MapEntrySerializer(serializers.Serializer):
-    """One country on the map: what /api/v1/map/ serves for each country (built through this serializer)."""
+    """One country on the map: what /api/v1/map/ serves for each country (built through this serializer).
+
+    With `sending_state=all`, the status and the rest are those of the country's most advanced arrangement
+    (Arrangement.PRECEDENCE), and `senders` lists every sending state's status where it receives, in that order.
+    """
 
     iso2 = serializers.CharField()
     iso3 = serializers.CharField()
@@ -131,6 +171,9 @@ class MapEntrySerializer(serializers.Serializer):
     disputed = serializers.BooleanField(source="a.at_disputed", default=False)
     people_transferred = serializers.IntegerField(source="a.at_people", allow_null=True)
     sources_count = serializers.IntegerField(source="a.at_sources_count", default=0)
+    senders = SenderSerializer(
+        many=True, required=False, help_text="Only with sending_state=all: every sending state, most advanced first."
+    )
 
     def get_status_label(self, obj: Any) -> str:
         return status_label(obj.a.at_status if obj.a else "")
@@ -143,7 +186,7 @@ class MapEntrySerializer(serializers.Serializer):
 class MapSerializer(serializers.Serializer):
     """The /api/v1/map/ payload (built through this serializer, so the schema is what is served)."""
 
-    sending_state = serializers.CharField()
+    sending_state = serializers.CharField(help_text='ISO alpha-2, or "all".')
     as_of = serializers.DateField(allow_null=True)
     count = serializers.IntegerField()
     colours = serializers.DictField(child=serializers.CharField(), help_text="Fill colour per status.")
@@ -152,11 +195,16 @@ class MapSerializer(serializers.Serializer):
 
 
 def map_payload(sending_state: str, as_of: dt.date | None) -> dict[str, Any]:
-    """Every country with its state for one sending state: two queries."""
+    """Every country with its state for one sending state, or for all of them ("all"): two queries."""
     entries = []
-    for country, arrangement in Country.objects.with_arrangements(sending_state, as_of):
-        country.a = arrangement
-        entries.append(country)
+    if sending_state == ALL_SENDING_STATES:
+        for country, senders in Country.objects.with_senders(as_of):
+            country.a, country.senders = (senders[0] if senders else None), senders
+            entries.append(country)
+    else:
+        for country, arrangement in Country.objects.with_arrangements(sending_state, as_of):
+            country.a = arrangement
+            entries.append(country)
     return MapSerializer(
         {
             "sending_state": sending_state,
@@ -170,14 +218,19 @@ def map_payload(sending_state: str, as_of: dt.date | None) -> dict[str, Any]:
 
 
 class MapView(APIView):
-    """Every country (one entry each) with its status for one sending state, for drawing the map. ETag/304."""
+    """Every country (one entry each) with its status for one sending state, or with `sending_state=all` its most
+    advanced status among every sending state and the list of senders, for drawing the map. ETag/304."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("sending_state", str, description="ISO alpha-2 or alpha-3; default US."),
+            OpenApiParameter(
+                "sending_state",
+                str,
+                description='ISO alpha-2 or alpha-3, or "all" for every sending state at once; default US.',
+            ),
             OpenApiParameter("as_of", dt.date, description="YYYY-MM-DD: the map as it stood at the end of that day."),
         ],
         responses=MapSerializer,
@@ -186,8 +239,7 @@ class MapView(APIView):
         form = MapQuery(request.GET)
         if not form.is_valid():
             raise drf_exceptions.ValidationError(form.errors.get_json_data())
-        sending = form.cleaned_data["sending_state"] or DEFAULT_SENDING_STATE
-        return Response(map_payload(sending, form.cleaned_data["as_of"]))
+        return Response(map_payload(form.sending, form.cleaned_data["as_of"]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -203,6 +255,7 @@ class SourceSerializer(serializers.ModelSerializer):
             "id",
             "url",
             "publisher",
+            "origin",
             "title",
             "published",
             "kind",
@@ -300,8 +353,15 @@ class CountrySerializer(serializers.ModelSerializer):
 
 
 class SourceInput(serializers.Serializer):
-    url = serializers.CharField(max_length=2000)
+    url = UrlInput(max_length=2000)
     publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    origin = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The outlet whose reporting it carries (a wire story, copy or summary), e.g. Reuters.",
+    )
     title = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     published = PartialDateField(required=False, allow_blank=True, default="", help_text="YYYY[-MM[-DD]]")
     kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False, allow_blank=True, default="")
@@ -314,12 +374,14 @@ def _as_drf(exc: ValidationError) -> drf_exceptions.ValidationError:
 class StatementInput(serializers.Serializer):
     """Log a statement (editors only), optionally with the status change it implies."""
 
-    actor = serializers.CharField(max_length=200, help_text="Name; matched case-insensitively, else created.")
+    actor = serializers.CharField(
+        min_length=1, max_length=200, help_text="Name; matched case-insensitively, else created."
+    )
     actor_role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     actor_kind = serializers.ChoiceField(choices=Actor.Kind.choices, required=False, allow_blank=True, default="")
-    actor_country = serializers.CharField(required=False, allow_blank=True, default="")
-    sending_state = serializers.CharField(default=DEFAULT_SENDING_STATE)
-    receiving_countries = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    actor_country = CountryInput(required=False, allow_blank=True, default="")
+    sending_state = CountryInput(default=DEFAULT_SENDING_STATE)
+    receiving_countries = serializers.ListField(child=CountryInput(), required=False, default=list)
     stance = serializers.ChoiceField(choices=Statement.Stance.choices)
     date = PartialDateField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
     quote = serializers.CharField(required=False, allow_blank=True, default="")
@@ -332,12 +394,12 @@ class StatementInput(serializers.Serializer):
 class StatusChangeInput(serializers.Serializer):
     """Record a status change (editors only)."""
 
-    sending_state = serializers.CharField(default=DEFAULT_SENDING_STATE)
-    receiving_country = serializers.CharField()
+    sending_state = CountryInput(default=DEFAULT_SENDING_STATE)
+    receiving_country = CountryInput()
     status = serializers.ChoiceField(choices=Arrangement.Status.choices)
     date = PartialDateField(help_text="YYYY-MM-DD, YYYY-MM or YYYY.")
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    people = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+    people = serializers.IntegerField(required=False, allow_null=True, default=None, **count_bounds())
     source = SourceInput()  # type: ignore[assignment]
     reason = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
@@ -365,6 +427,7 @@ class ServiceCreate(generics.ListCreateAPIView, SpecList):
     input_class: Any = None
     form_class: Any = None
     default_reason = ""
+    parser_classes = [JSONParser]  # the input nests (source); a form encoding could not say it
 
     def get_serializer_class(self) -> Any:
         return self.input_class if self.request.method == "POST" else self.serializer_class
@@ -433,3 +496,49 @@ class CountryList(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         return Country.objects.order_by("name")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Changes since a moment or a release, for mirrors.
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One record that changed since `since` (built through this serializer, so the schema is what is served)."""
+
+    kind = serializers.ChoiceField(choices=list(changes.KINDS), help_text="The kind of record.")
+    id = serializers.IntegerField(help_text="Its stable id (within its kind).")
+    change = serializers.SerializerMethodField(help_text="What happened to it since then, the strongest first.")
+    at = serializers.DateTimeField(help_text="Its latest change.")
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(changes.CHANGES)))
+    def get_change(self, row: dict[str, Any]) -> str:
+        return changes.change_of(row)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since",
+                str,
+                required=True,
+                description="An ISO 8601 timestamp (UTC unless it names an offset; a date is its first moment), or a "
+                "release number (the moment that release's data was read).",
+            )
+        ]
+    )
+)
+class ChangeList(generics.ListAPIView):
+    """Every record created, changed, retracted or deleted since a moment or a release, by kind and id, oldest
+    change first: what a mirror fetches again instead of everything."""
+
+    serializer_class = ChangeSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no request parameters
+            return Statement.objects.none()
+        try:
+            moment = changes.parse_since(self.request.query_params.get("since"))
+        except ValidationError as exc:
+            raise _as_drf(exc) from None
+        return changes.changed_since(moment)

@@ -34,6 +34,7 @@ def _source_cells(source: Source) -> dict[str, str]:
     return {
         "source_url": source.url,
         "source_publisher": source.publisher,
+        "source_origin": source.origin,
         "source_title": source.title,
         "source_date": format_partial_date(source.published, source.published_precision),
         "source_kind": source.kind,

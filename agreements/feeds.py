@@ -23,7 +23,7 @@ def _status_change_text(c: StatusChange) -> tuple[str, str]:
         f"{c.arrangement.receiving_country.name}: {c.get_status_display()} "
         f"({c.arrangement.sending_state.name}, {c.date_display})"
     )
-    sources = ", ".join(s.publisher for s in c.sources.all())
+    sources = ", ".join(s.cited_as for s in c.sources.all())
     return title, f"<p>{escape(c.note)}</p><p>Sources: {escape(sources)}</p>"
 
 
@@ -32,7 +32,7 @@ def _statement_text(s: Statement) -> tuple[str, str]:
     title = f"{s.actor.name}: {s.get_stance_display()} — {concerns} ({s.date_display})"
     body = f"<blockquote>{escape(s.quote)}</blockquote>" if s.quote else ""
     body += f"<p>{escape(s.paraphrase)}</p>" if s.paraphrase else ""
-    sources = ", ".join(x.publisher for x in s.sources.all())
+    sources = ", ".join(x.cited_as for x in s.sources.all())
     return title, body + f"<p>Sources: {escape(sources)}</p>"
 
 

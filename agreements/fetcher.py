@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import certifi
 from django.conf import settings
@@ -36,6 +36,7 @@ NAT64 = ipaddress.ip_network("64:ff9b::/96")  # reaches the IPv4 address in its 
 HOST_CHARACTERS = re.compile(r"[A-Za-z0-9._:-]+")
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
 PATH_SAFE = "/%:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/", with "%" kept so existing escapes stay as they are
+LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")  # a % that starts no escape: itself escaped (%25)
 CHUNK = 64 * 1024
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -155,6 +156,28 @@ def url_problem(url: str) -> str:
     return ""
 
 
+def as_uri(url: str) -> str:
+    """The URL as the URI a browser would request, and the fetcher does: scheme and host in lower case, the host in
+    ASCII (IDNA), every other character a URI cannot hold percent-encoded. For a URL url_problem() accepts (one it
+    refuses raises ValueError); applying it twice changes nothing."""
+    try:
+        target = _parse(url)
+    except _Stop as stop:
+        raise ValueError(stop.message) from None
+    parts = urlsplit(url)
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return urlunsplit(
+        (
+            target.scheme,
+            netloc,
+            _escaped(parts.path, PATH_SAFE),
+            _escaped(parts.query, PATH_SAFE + "?"),
+            _escaped(parts.fragment, PATH_SAFE + "?"),
+        )
+    )
+
+
 def address_problem(address: IPAddress) -> str:
     """What kind of non-public address this is ("" for a public one, the only kind the fetcher connects to)."""
     if isinstance(address, ipaddress.IPv6Address):
@@ -258,10 +281,15 @@ def _parse(url: str) -> _Target:
         raise _Stop(Problem.REFUSED, "refused: the URL has no valid host")
     if not 1 <= port <= 65535:
         raise _Stop(Problem.REFUSED, "refused: the port must be between 1 and 65535")
-    path = quote(parts.path or "/", safe=PATH_SAFE)
+    path = _escaped(parts.path or "/", PATH_SAFE)
     if parts.query:
-        path += "?" + quote(parts.query, safe=PATH_SAFE + "?")
+        path += "?" + _escaped(parts.query, PATH_SAFE + "?")
     return _Target(url=url, scheme=parts.scheme, host=host, port=port, path=path)
+
+
+def _escaped(text: str, safe: str) -> str:
+    """`text` with every character a URI cannot hold percent-encoded (UTF-8), its escapes kept, a lone % escaped."""
+    return LONE_PERCENT.sub("%25", quote(text, safe=safe))
 
 
 def _resolve(target: _Target, until: float) -> list[tuple[socket.AddressFamily, tuple]]:

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from .fields import CountryField
 from .models import Actor, Arrangement, Source, Statement, StatusChange
+from .services.checks import name_key
 
 
 def _country_codes() -> list[str]:
@@ -22,7 +23,13 @@ def _country_codes() -> list[str]:
     return sorted({r["iso2"] for r in rows} | {r["iso3"] for r in rows})
 
 
-@extend_schema_field({"type": "string", "enum": _country_codes(), "description": "ISO alpha-2 or alpha-3."})
+# How a country is documented wherever one is given (filters and API input): its ISO codes. (The one country parser
+# reads English names too, for people typing; scripts use codes.)
+COUNTRY_CODES = _country_codes()
+COUNTRY_CODE_SCHEMA = {"type": "string", "enum": COUNTRY_CODES, "description": "ISO alpha-2 or alpha-3."}
+
+
+@extend_schema_field(COUNTRY_CODE_SCHEMA)
 class CountryCodeFilter(filters.CharFilter):
     """Filters on a country field; an unknown country is a form error (400 naming the field)."""
 
@@ -48,23 +55,28 @@ class LinkHealth:
     CHOICES = [(OK, "Link works"), (DEAD, "Link dead"), (UNCHECKED, "Not checked yet")]
 
 
-def _text(queryset: QuerySet, value: str, *fields: str) -> QuerySet:
+def _text(queryset: QuerySet, value: str, *fields: str, keys: tuple[str, ...] = ()) -> QuerySet:
+    """Rows where any of `fields` contains the text (icontains), or any of the name-key fields `keys` contains its
+    name key (so names match in any case in every alphabet, which SQLite's LIKE does only for ASCII)."""
     value = value.strip()
     if not value:
         return queryset
     condition = Q()
     for field in fields:
         condition |= Q(**{f"{field}__icontains": value})
+    for field in keys:
+        condition |= Q(**{f"{field}__contains": name_key(value)})
     return queryset.filter(condition)
 
 
 class TextSearch(filters.FilterSet):
-    """A FilterSet whose `q` searches the `text_fields` (case-insensitive, any of them)."""
+    """A FilterSet whose `q` searches the `text_fields` (case-insensitive, any of them) and the `key_fields`."""
 
     text_fields: tuple[str, ...] = ()
+    key_fields: tuple[str, ...] = ()
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return _text(queryset, value, *self.text_fields)
+        return _text(queryset, value, *self.text_fields, keys=self.key_fields)
 
 
 class ArrangementFilter(filters.FilterSet):
@@ -161,19 +173,25 @@ class StatusChangeFilter(TextSearch):
 
 
 class SourceFilter(TextSearch):
-    publisher = filters.CharFilter(lookup_expr="icontains", label="Publisher")
+    publisher = filters.CharFilter(
+        method="filter_publisher", label="Publisher", help_text="In the publisher or the origin, in any case."
+    )
     kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices, label="Kind", help_text="Repeatable.")
     link = filters.ChoiceFilter(choices=LinkHealth.CHOICES, method="filter_link", label="Link health")
     published = filters.DateFromToRangeFilter(
         widget=date_range(), label="Published", help_text="From / to (YYYY-MM-DD)."
     )
-    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the publisher, title or URL.")
+    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the publisher, origin, title or URL.")
 
-    text_fields = ("publisher", "title", "url")
+    text_fields = ("title", "url")
+    key_fields = ("publisher_key", "origin_key")
 
     class Meta:
         model = Source
         fields: list[str] = []
+
+    def filter_publisher(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _text(queryset, value, keys=self.key_fields)
 
     def filter_link(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == LinkHealth.OK:
@@ -190,7 +208,8 @@ class ActorFilter(TextSearch):
     country = CountryCodeFilter(field_name="country", label="Speaks for", help_text="ISO alpha-2 or alpha-3.")
     q = filters.CharFilter(method="filter_text", label="Text", help_text="In the name or role.")
 
-    text_fields = ("name", "role")
+    text_fields = ("role",)
+    key_fields = ("name_key",)
 
     class Meta:
         model = Actor

@@ -10,27 +10,38 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from . import services
 from .dates import Precision
-from .fields import CountryField, PartialDateField
+from .fields import CountryField, HttpUrlField, PartialDateField, SendingStateField, count_bounds
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
 
 DEFAULT_SENDING_STATE = "US"
+ALL_SENDING_STATES = SendingStateField.ALL
 TEXT = {"rows": 4, "maxlength": services.MAX_TEXT}
 # Where a service's field name differs from the form's.
 SERVICE_FIELDS = {"sources": "source_url", "receiving_country": "receiving_countries", "paraphrase": "paraphrase"}
 
 
 class MapQuery(forms.Form):
-    """The state of the map, all in the URL — sending state, as-of date, selected country — read the same way by
-    the map page, its panel and table fragments, and the map API."""
+    """The state of the map, all in the URL — sending state (or "all": every sending state at once), as-of date,
+    selected country — read the same way by the map page, its panel and table fragments, and the map API."""
 
-    sending_state = CountryField(code=True, required=False)
+    sending_state = SendingStateField(code=True, required=False)
     as_of = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     country = CountryField(code=True, required=False)
+
+    @property
+    def sending(self) -> str:
+        """The sending state asked for (ISO alpha-2, or "all"); the default when none or not valid."""
+        cleaned = self.cleaned_data if self.is_valid() else {}
+        return cleaned.get("sending_state") or DEFAULT_SENDING_STATE
+
+    @property
+    def every_sender(self) -> bool:
+        return self.sending == ALL_SENDING_STATES
 
 
 class PictureSize(forms.Form):
@@ -71,20 +82,32 @@ class RecordsExportForm(forms.Form):
     until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
 
 
+def show_errors(form: forms.BaseForm, exc: ValidationError, names: dict[str, str] = SERVICE_FIELDS) -> None:
+    """Put a service's ValidationError on the form: each message next to the field it names (through `names` where
+    the service's name differs), messages about no field of the form (or about none at all) above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, messages in exc.message_dict.items():
+        field = names.get(name, name)
+        form.add_error(field if field in form.fields else None, messages)
+
+
 def _countries() -> Any:
     return Country.objects.order_by("name")
 
 
-SOURCE_FIELDS = ["source_url", "source_publisher", "source_title", "source_date", "source_kind"]
+SOURCE_FIELDS = ["source_url", "source_publisher", "source_origin", "source_title", "source_date", "source_kind"]
 
 
 def source_from(data: dict[str, Any], user: Any, reason: str) -> Source:
-    """The source an editor named (url, publisher, title, published as (date, precision), kind): the one on record
-    with that URL, or a new one. The API's writes call this too."""
+    """The source an editor named (url, publisher, origin, title, published as (date, precision), kind): the one
+    on record with that URL, or a new one. The API's writes call this too."""
     published, precision = data.get("published") or (None, Precision.DAY)
     return services.get_or_create_source(
         url=data["url"],
         publisher=data.get("publisher", ""),
+        origin=data.get("origin") or "",
         title=data.get("title", ""),
         published=published,
         published_precision=precision,
@@ -99,13 +122,22 @@ class SourcedForm(forms.Form):
     normalised URL) is reused; a new one needs its publisher. `save()` writes through `write()` in one transaction.
     """
 
-    source_url = forms.CharField(
+    source_url = HttpUrlField(
         label="Source URL",
         max_length=2000,
         help_text="Paste the link. A source already on record is reused.",
         widget=forms.URLInput(attrs={"autocomplete": "off", "placeholder": "https://"}),
     )
-    source_publisher = forms.CharField(label="Publisher", max_length=200, required=False)
+    source_publisher = forms.CharField(
+        label="Publisher", max_length=200, required=False, help_text="Where you read it, e.g. Dawn."
+    )
+    source_origin = forms.CharField(
+        label="Origin",
+        max_length=200,
+        required=False,
+        help_text="When it carries another outlet's reporting (a wire story, a copy or a summary): that outlet, "
+        "e.g. Reuters. Empty when the publisher did its own reporting.",
+    )
     source_title = forms.CharField(label="Title", max_length=500, required=False)
     source_date = PartialDateField(label="Published", required=False)
     source_kind = forms.ChoiceField(label="Kind", choices=[("", "—"), *Source.Kind.choices], required=False)
@@ -116,15 +148,8 @@ class SourcedForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         url = data.get("source_url")
-        if url:
-            try:
-                services.clean_http_url(url, field="source_url")
-            except ValidationError as exc:
-                self.add_error("source_url", exc.message_dict["source_url"])
-                return data
-            exists = Source.objects.by_url(url).exists()
-            if not exists and not data.get("source_publisher"):
-                self.add_error("source_publisher", "A new source needs its publisher.")
+        if url and not data.get("source_publisher") and not Source.objects.by_url(url).exists():
+            self.add_error("source_publisher", "A new source needs its publisher.")
         return data
 
     @staticmethod
@@ -142,9 +167,7 @@ class SourcedForm(forms.Form):
             with transaction.atomic():
                 return self.write(data, source_from(given, user, reason), user, reason)
         except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                field = SERVICE_FIELDS.get(name, name)
-                self.add_error(field if field in self.fields else None, messages)
+            show_errors(self, exc)
             return None
 
 
@@ -247,7 +270,7 @@ class StatusChangeForm(PairForm):
     status = forms.ChoiceField(choices=[("", "—"), *Arrangement.Status.choices])
     date = PartialDateField(label="Date of the change")
     note = forms.CharField(required=False, max_length=services.MAX_TEXT, widget=forms.Textarea(attrs=TEXT))
-    people = forms.IntegerField(label="People transferred in this event", required=False, min_value=0)
+    people = forms.IntegerField(label="People transferred in this event", required=False, **count_bounds())
 
     default_reason = "status change recorded in the editor"
     field_order = ["sending_state", "receiving_country", "status", "date", "note", "people", *SOURCE_FIELDS, "reason"]
@@ -307,6 +330,8 @@ class VerifyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What you checked: still accurate as of today.",
     )
+    # Where to go afterwards; the view checks it with views.redirects.next_url before anything is written.
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
 class RetractForm(forms.Form):
@@ -315,6 +340,17 @@ class RetractForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why this record is withdrawn. It stays in the history.",
     )
+
+
+def _correction_field(field: Any, **kwargs: Any) -> Any:
+    """The model field's own form field, except that a whole number in an integer column gets the bounds of every
+    whole-number input on every database (the model's own range check follows the database: 64 bits on SQLite, 32
+    on PostgreSQL) and a URL gets the one URL rule."""
+    if field.get_internal_type() in ("IntegerField", "PositiveIntegerField"):
+        kwargs = {**count_bounds(), **kwargs}
+    if isinstance(field, models.URLField):  # Django's own URL field would take ftp:// and user:password@
+        kwargs = {"form_class": HttpUrlField, **kwargs}
+    return field.formfield(**kwargs)
 
 
 def correction_form(model: Any) -> type[forms.ModelForm]:
@@ -331,4 +367,4 @@ def correction_form(model: Any) -> type[forms.ModelForm]:
 
     CorrectionForm.Meta.model = model  # type: ignore[attr-defined]
     CorrectionForm.Meta.fields = fields  # type: ignore[attr-defined]
-    return forms.modelform_factory(model, form=CorrectionForm, fields=fields)
+    return forms.modelform_factory(model, form=CorrectionForm, fields=fields, formfield_callback=_correction_field)

@@ -39,6 +39,7 @@ COLUMNS = (
     "quote",
     "source_url",
     "source_publisher",
+    "source_origin",
     "source_title",
     "source_date",
     "source_kind",
@@ -144,10 +145,18 @@ class _RowParser:
             self.problem(column, f"must be one of {', '.join(choices)}")
         return value
 
+    def refused(self, column: str, exc: ValidationError) -> None:
+        """A problem on `column` in the words of a shared check (services.checks), which names its own field."""
+        for messages in exc.message_dict.values():
+            for message in messages:
+                self.problem(column, message[:1].lower() + message[1:].rstrip("."))
+
     def parse(self) -> Row | None:
         for column, value in self.cells.items():
             if len(value) > MAX_CELL:
                 self.problem(column, f"longer than {MAX_CELL:,} characters", value)
+            if "\x00" in value:  # PostgreSQL cannot store it; no value in this format has one
+                self.problem(column, "contains a NUL character", value)
         record_type = self.get("record_type").strip().lower()
         if record_type not in ("status_change", "statement"):
             self.problem("record_type", "must be status_change or statement")
@@ -183,10 +192,10 @@ class _RowParser:
         people = None
         people_text = self.get("people").strip()
         if people_text:
-            if people_text.isdigit():
-                people = int(people_text)
-            else:
-                self.problem("people", "must be a whole number ≥ 0")
+            try:
+                people = services.whole_number(people_text, field="people")
+            except ValidationError as exc:
+                self.refused("people", exc)
         stance = self.choice("stance", Statement.Stance.values)
         actor_kind = self.choice("actor_kind", Actor.Kind.values)
         actor_country = self.country("actor_country") if self.get("actor_country").strip() else None
@@ -194,9 +203,9 @@ class _RowParser:
         url = self.get("source_url").strip()
         if url:
             try:
-                services.clean_http_url(url, field="source_url")
-            except ValidationError:
-                self.problem("source_url", "must be an http or https URL")
+                url = services.clean_http_url(url, field="source_url")
+            except ValidationError as exc:
+                self.refused("source_url", exc)
         source_date, source_precision = (
             self.date("source_date") if self.get("source_date").strip() else (None, Precision.DAY)
         )
@@ -205,6 +214,7 @@ class _RowParser:
             ("quote", services.MAX_TEXT),
             ("actor", 200),
             ("source_publisher", 200),
+            ("source_origin", 200),
             ("source_title", 500),
             ("import_ref", 200),
         ):
@@ -231,6 +241,7 @@ class _RowParser:
             source={
                 "url": url,
                 "publisher": self.get("source_publisher").strip(),
+                "origin": self.get("source_origin").strip(),
                 "title": self.get("source_title").strip(),
                 "published": source_date,
                 "published_precision": source_precision,

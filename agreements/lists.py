@@ -273,6 +273,7 @@ SOURCES = ListSpec(
     columns=[
         Column("id", "ID", ("pk",)),
         Column("publisher", "Publisher", ("publisher",), ("publisher",)),
+        Column("origin", "Origin", ("origin",), ("origin",)),
         Column("title", "Title", ("title",), ("title",)),
         Column("published", "Published", ("published", "published_precision"), ("published",), _at_precision),
         Column("kind", "Kind", ("kind",), ("kind",)),

@@ -1,8 +1,9 @@
 """The map's state as the newsroom's pictures, embeds and comparisons read it.
 
 The state comes from the URL through `forms.MapQuery` (the one map-state form); `map_states` is the ONE function
-that yields every country with its state for a picture or an embed of the map, so that a new kind of state (e.g.
-`sending_state=all`) reaches them all by changing it alone. `timeline_steps` gives the map's slider its months.
+that yields every country with its state for a picture or an embed of the map (one sending state, or with
+`sending_state=all` every sending state at once), so that a new kind of state reaches them all by changing it alone.
+`timeline_steps` gives the map's slider its months.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from django.utils import timezone
 
 from .charts.mapsvg import MapCountry
 from .dates import Precision, humanize_partial_date
-from .forms import DEFAULT_SENDING_STATE, MapQuery
+from .forms import ALL_SENDING_STATES, DEFAULT_SENDING_STATE, MapQuery
 from .models import Country, StatusChange
-
-ALL_SENDING_STATES = "all"  # every sender at once, once MapQuery accepts it
 
 
 class BadQuery(ValueError):
@@ -73,11 +72,16 @@ def map_state(params: Mapping[str, Any]) -> MapState:
 
 
 def map_states(state: MapState) -> list[tuple[Country, Any]]:
-    """THE countries of a picture or embed of the map: every country, with its state (None: no reports).
+    """THE countries of a picture or embed of the map: every country, with its state (None: no reports) — for
+    every sending state at once, the arrangement with the most advanced status (Arrangement.by_precedence).
 
     A state carries the `at_*` names of `ArrangementQuerySet.at()` (`at_status`, `at_disputed`, `at_stale`, …).
     Two queries.
     """
+    if state.senders is None:
+        return [
+            (country, senders[0] if senders else None) for country, senders in Country.objects.with_senders(state.as_of)
+        ]
     return Country.objects.with_arrangements(state.senders, state.as_of)
 
 

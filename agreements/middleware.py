@@ -1,5 +1,6 @@
-"""Middleware of the domain app.
+"""Middleware of the domain app, at the edge.
 
+RefuseNulMiddleware: a NUL character in the URL or a cookie is refused with 400 before any view or query sees it.
 DatabaseUnavailableMiddleware: when the database is unreachable, answer at once with 503 and Retry-After instead of
 a 500 (pages that the cache holds keep being served); the connection is re-established by the next request once it
 is back. PrivatePagesMiddleware: the editor area, logins and the admin are never stored by a browser or proxy.
@@ -11,11 +12,44 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
+
+
+NUL = "\x00"
+
+
+def _nul_in(request: HttpRequest) -> str | None:
+    """The name of the first part of the request's URL or cookies that holds a NUL character (None when none does)."""
+    if NUL in request.path:
+        return "path"
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return name
+    return next((name for name, value in request.COOKIES.items() if NUL in name + value), None)
+
+
+class RefuseNulMiddleware:
+    """400, naming the parameter, for a NUL character in the path, the query string or a cookie.
+
+    No text column can hold one on PostgreSQL (the driver refuses the query: a 500), and no URL, country, slug or
+    session key contains one, so refusing it here, before a view or the session store queries with it, is exact.
+    Forms and serializers refuse NUL in what is posted (Django's and DRF's ProhibitNullCharactersValidator); the
+    importer refuses it in a cell.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = _nul_in(request)
+        if name is not None:
+            return JsonResponse({"errors": {name: [str(ProhibitNullCharactersValidator.message)]}}, status=400)
+        return self.get_response(request)
 
 
 def _database_answers() -> bool:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -97,7 +97,17 @@ class Source(models.Model):
 
     url = models.URLField(max_length=2000, help_text="http or https only.")
     normalized_url = models.CharField(max_length=2000, unique=True, editable=False)
-    publisher = models.CharField(max_length=200)
+    publisher = models.CharField(max_length=200, help_text="The outlet or site where it was read.")
+    origin = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The outlet whose reporting it carries, when it is a copy, wire story, summary or mirror "
+        '(e.g. "Reuters" for a Reuters story read in Dawn); empty when the publisher did its own reporting.',
+    )
+    # Name keys (services.checks.name_key), set by every writer: the publisher's, and the independent origin's
+    # (the origin's, or the publisher's when there is none) that "backed by N independent publishers" counts.
+    publisher_key = models.CharField(max_length=200, editable=False, default="")
+    origin_key = models.CharField(max_length=200, editable=False, default="")
     title = models.CharField(max_length=500, blank=True)
     published = models.DateField(null=True, blank=True, help_text="First day of the period.")
     published_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
@@ -106,6 +116,12 @@ class Source(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_check_error = models.CharField(max_length=100, blank=True, help_text="Why the last check got no answer.")
+    # Kept by the archive services (agreements.services.archive) so that every list of sources shows the archive
+    # without another query: the latest capture's time, and when a check found the live text changed since it.
+    last_archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    drift_found_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a check found it changed since archived (open)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -124,7 +140,19 @@ class Source(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.publisher}: {self.title or self.url}"
+        return f"{self.cited_as}: {self.title or self.url}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:source", args=[self.pk])
+
+    @property
+    def cited_as(self) -> str:
+        """How a source is cited: "Reuters, via Dawn" for a copy of another outlet's reporting, else the publisher."""
+        from .services.checks import name_key  # the services import the models
+
+        if self.origin and name_key(self.origin) != name_key(self.publisher):
+            return f"{self.origin}, via {self.publisher}"
+        return self.publisher
 
     @property
     def published_display(self) -> str:
@@ -140,6 +168,11 @@ class Source(models.Model):
         if self.last_check_error:
             return self.last_check_error
         return f"HTTP {self.last_http_status}" if self.link_dead else ""
+
+    @property
+    def changed_since_archived(self) -> bool:
+        """A check found the live page materially different from our copy (and it is still there)."""
+        return bool(self.drift_found_at and self.last_archived_at and not self.link_dead)
 
 
 class Actor(models.Model):
@@ -158,6 +191,8 @@ class Actor(models.Model):
     GOVERNMENT_KINDS = (Kind.GOVERNMENT_OFFICIAL, Kind.EMBASSY, Kind.AGENCY)
 
     name = models.CharField(max_length=200)
+    # services.checks.name_key(name), set by every writer: an actor's identity in every alphabet on every database.
+    name_key = models.CharField(max_length=200, editable=False)
     slug = models.SlugField(max_length=220, unique=True)
     role = models.CharField(max_length=200, blank=True, help_text='e.g. "Secretary of State".')
     kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.OTHER)
@@ -173,7 +208,7 @@ class Actor(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="agreements_actor_name_unique_ci")]
+        constraints = [models.UniqueConstraint(fields=["name_key"], name="agreements_actor_name_key_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -207,6 +242,18 @@ class Arrangement(models.Model):
         Status.DECLINED: "#009E73",
     }
     NO_REPORTS_COLOUR = "#F4F4F1"
+    # "Most advanced" first: a country that several sending states approached is shown, on the map of every
+    # sending state, by the first of its statuses in this order (the one place this order is written).
+    PRECEDENCE = (
+        Status.IMPLEMENTED,
+        Status.AGREED,
+        Status.NEGOTIATING,
+        Status.REPORTED,
+        Status.SUSPENDED,
+        Status.ENDED,
+        Status.DECLINED,
+        Status.DENIED,
+    )
 
     sending_state = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="arrangements_sent")
     receiving_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="arrangements_received")
@@ -221,7 +268,10 @@ class Arrangement(models.Model):
         default=False, editable=False, help_text="The two governments' latest statements contradict each other."
     )
     sources_count = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Independent publishers backing the current status."
+        default=0,
+        editable=False,
+        help_text="Independent publishers backing the current status: distinct origins (a source without one counts "
+        "as its publisher).",
     )
     last_confirmed_at = models.DateTimeField(
         null=True,
@@ -278,6 +328,13 @@ class Arrangement(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("agreements:country", args=[self.receiving_country_id]) + f"#arrangement-{self.pk}"
 
+    @classmethod
+    def by_precedence(cls, arrangements: Iterable[Arrangement]) -> list[Arrangement]:
+        """Arrangements read with .at() (their `at_status`), the most advanced status first (PRECEDENCE), then by
+        sending state."""
+        rank = {status: i for i, status in enumerate(cls.PRECEDENCE)}
+        return sorted(arrangements, key=lambda a: (rank.get(a.at_status, len(rank)), a.sending_state_id))  # type: ignore[attr-defined]
+
     @property
     def status_since(self) -> str:
         return format_partial_date(self.status_date, self.status_precision)
@@ -319,15 +376,22 @@ def _day(value: str | None) -> dt.date | None:
 def _source(row: dict[str, Any]) -> Source:
     """A Source rebuilt from the source_* fields of a joined_json() row (to show, never to save)."""
     fields = {name.removeprefix("source_"): value for name, value in row.items() if name.startswith("source_")}
-    checked = fields.get("last_checked_at")
-    if checked:
-        moment = dt.datetime.fromisoformat(checked.replace(" ", "T"))
-        fields["last_checked_at"] = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     fields["published"] = _day(fields.get("published"))
     fields["last_check_error"] = fields.get("last_check_error") or ""
     fields["title"] = fields.get("title") or ""
+    fields["origin"] = fields.get("origin") or ""
     fields["archive_url"] = fields.get("archive_url") or ""
+    for name in ("last_checked_at", "last_archived_at", "drift_found_at"):
+        fields[name] = _moment(fields.get(name))
     return Source(**fields)
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    """A timestamp from JSON (SQLite writes it with a space and without a zone: UTC)."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value.replace(" ", "T"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class Term(models.Model):
@@ -431,6 +495,11 @@ class StatusChange(Event):
     def __str__(self) -> str:
         return f"{self.arrangement}: {self.status} ({self.date_display})"
 
+    @property
+    def cited_sources(self) -> list[Source]:
+        """Its sources, read in the same query as the change (needs .with_cited_sources())."""
+        return [_source(row) for row in _rows(getattr(self, "sources_joined", None))]
+
 
 class Statement(Event):
     """What an actor said (or declined to say), about arrangements or, if none, the sending state's policy."""
@@ -520,6 +589,93 @@ class PendingTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}{tuple(self.args)}"
+
+
+class SourceCapture(models.Model):
+    """Our copy of a source as fetched at one moment: the response as a WARC record and its readable text (files in
+    the archive storage), the SHA-256 of the body, and the final URL after redirects. Written once, never changed."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="captures")
+    captured_at = models.DateTimeField(default=timezone.now)
+    final_url = models.URLField(max_length=2000, help_text="After redirects.")
+    http_status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, help_text="Of the body as received (hex).")
+    size = models.PositiveIntegerField(help_text="Bytes of the body kept.")
+    truncated = models.BooleanField(default=False, help_text="The body was longer than the archive's cap.")
+    warc = models.CharField(max_length=300, help_text="Name of the WARC file in the archive storage.")
+    text = models.CharField(max_length=300, help_text="Name of the extracted text in the archive storage.")
+    text_chars = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-captured_at", "-pk"]
+        get_latest_by = ["captured_at", "pk"]
+        indexes = [models.Index(fields=["source", "captured_at"], name="agreements_capture_latest_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(final_url__startswith="http://") | Q(final_url__startswith="https://"),
+                name="agreements_capture_final_url_http",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} captured {self.captured_at:%Y-%m-%d %H:%M}"
+
+
+class SourceDrift(models.Model):
+    """A check found a source's live page materially changed since our copy, or gone: an item of the editors'
+    queue, with the diff, until an editor archives it again or dismisses it (or a later check finds it as archived)."""
+
+    class Kind(models.TextChoices):
+        CHANGED = "changed", "Text changed since archived"
+        GONE = "gone", "Gone since archived"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="drifts")
+    capture = models.ForeignKey(SourceCapture, on_delete=models.CASCADE, related_name="drifts")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    found_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    changed_words = models.PositiveIntegerField(default=0)
+    detail = models.CharField(max_length=200, blank=True, help_text="What the check found, e.g. HTTP 404.")
+    diff = models.TextField(blank=True, help_text="Unified diff of the archived text and the live text.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    resolution = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["found_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source"], condition=Q(resolved_at__isnull=True), name="agreements_drift_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.get_kind_display()} ({self.found_at:%Y-%m-%d})"
+
+
+class Release(models.Model):
+    """A numbered, immutable dataset release: a zip (Data Package, changelog, citation) in the archive storage."""
+
+    number = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    snapshot_at = models.DateTimeField(help_text="The moment the data was read: the changes API's `since=<number>`.")
+    file = models.CharField(max_length=300, help_text="Name of the zip in the archive storage.")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveIntegerField()
+    content_digest = models.CharField(max_length=64, help_text="SHA-256 of the data files: equal, nothing changed.")
+    counts = models.JSONField(default=dict, help_text="Rows per table.")
+    changes = models.JSONField(default=dict, help_text="Added, changed and retracted ids since the previous release.")
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"Release {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:release-zip", args=[self.number])
 
 
 # The records whose edits the public sees (the /changes/ page) and whose latest edit dates a citation.

@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject, Lower, NullIf
+from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject, NullIf
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
@@ -175,8 +175,9 @@ def disputed(day: dt.date | None) -> Case:
 
 
 def sources_count(day: dt.date | None, status: str) -> Coalesce:
-    """Independent publishers (case-insensitive) of the sources of the changes that set the status held in
-    `status`, up to `day`."""
+    """THE rule for "backed by N independent publishers": the distinct origins (a source without an origin counts
+    as its publisher; compared by name key, so in any case and spacing, in every alphabet) of the sources of the
+    changes that set the status held in `status`, up to `day`. Three copies of one Reuters story count once."""
     Through = _model("StatusChange").sources.through
     backing = Through.objects.filter(
         statuschange__arrangement=OuterRef("pk"),
@@ -188,7 +189,7 @@ def sources_count(day: dt.date | None, status: str) -> Coalesce:
     backing = (
         backing.order_by()
         .values("statuschange__arrangement")
-        .annotate(n=Count(Lower("source__publisher"), distinct=True))
+        .annotate(n=Count("source__origin_key", distinct=True))
         .values("n")
     )
     return Coalesce(Subquery(backing, output_field=IntegerField()), Value(0))
@@ -276,8 +277,7 @@ class ArrangementQuerySet(models.QuerySet):
     def with_terms(self) -> ArrangementQuerySet:
         """Annotate each arrangement's known terms with their sources, in the same query (Arrangement.term_list)."""
         term = {"id": "id", "kind": "kind", "value": "value", "date": "date", "precision": "date_precision"}
-        source = {f"source_{name}": f"source__{path}" for name, path in SOURCE_FIELDS.items()}
-        return self.annotate(terms_joined=joined_json(_model("Term"), "arrangement", term | source))
+        return self.annotate(terms_joined=joined_json(_model("Term"), "arrangement", term | source_json_fields()))
 
     def with_evidence(self, day: dt.date | None = None) -> ArrangementQuerySet:
         """What the evidence block shows, in the same query: the terms, and the sources of the changes (up to `day`)
@@ -288,8 +288,9 @@ class ArrangementQuerySet(models.QuerySet):
         )
         if day is not None:
             backing = backing.filter(statuschange__date__lte=day)
-        fields = {f"source_{name}": f"source__{path}" for name, path in SOURCE_FIELDS.items()}
-        return self.with_terms().annotate(backing_joined=joined_json(backing, "statuschange__arrangement", fields))
+        return self.with_terms().annotate(
+            backing_joined=joined_json(backing, "statuschange__arrangement", source_json_fields())
+        )
 
 
 class CountryQuerySet(models.QuerySet):
@@ -299,6 +300,16 @@ class CountryQuerySet(models.QuerySet):
         states = {a.receiving_country_id: a for a in Arrangement.objects.for_sending_state(sending_state).at(as_of)}
         countries: list[Any] = list(self.order_by("name"))
         return [(country, states.get(country.pk)) for country in countries]
+
+    def with_senders(self, as_of: dt.date | None = None) -> list[tuple[Any, list[Any]]]:
+        """Every country with every arrangement in which it receives (as of a day), the most advanced status first
+        (Arrangement.by_precedence): two queries however many sending states."""
+        Arrangement = _model("Arrangement")
+        received: dict[str, list[Any]] = {}
+        for arrangement in Arrangement.objects.at(as_of):
+            received.setdefault(arrangement.receiving_country_id, []).append(arrangement)
+        countries: list[Any] = list(self.order_by("name"))
+        return [(country, Arrangement.by_precedence(received.get(country.pk, []))) for country in countries]
 
 
 class StatusChangeQuerySet(models.QuerySet):
@@ -318,6 +329,11 @@ class StatusChangeQuerySet(models.QuerySet):
         return self.select_related("arrangement__sending_state", "arrangement__receiving_country").prefetch_related(
             "sources"
         )
+
+    def with_cited_sources(self) -> StatusChangeQuerySet:
+        """Each change's sources in the same query, as JSON (StatusChange.cited_sources)."""
+        Through = _model("StatusChange").sources.through
+        return self.annotate(sources_joined=joined_json(Through, "statuschange", source_json_fields()))
 
 
 class StatementQuerySet(models.QuerySet):
@@ -422,6 +438,7 @@ SOURCE_FIELDS = {
     "id": "id",
     "url": "url",
     "publisher": "publisher",
+    "origin": "origin",
     "title": "title",
     "published": "published",
     "published_precision": "published_precision",
@@ -429,7 +446,14 @@ SOURCE_FIELDS = {
     "last_http_status": "last_http_status",
     "last_check_error": "last_check_error",
     "last_checked_at": "last_checked_at",
+    "last_archived_at": "last_archived_at",
+    "drift_found_at": "drift_found_at",
 }
+
+
+def source_json_fields() -> dict[str, str]:
+    """SOURCE_FIELDS as joined_json() fields of a row that links to a source (`source_<name>`: models._source)."""
+    return {f"source_{name}": f"source__{path}" for name, path in SOURCE_FIELDS.items()}
 
 
 def joined_json(rows: Any, link: str, fields: dict[str, str]) -> Subquery:

@@ -1,4 +1,5 @@
-"""OpenAPI generation: reads are open to everyone, so their operations document optional authentication."""
+"""OpenAPI generation: reads are open to everyone, so their operations document optional authentication; every
+operation documents the errors it answers (400 and 404 for reads, 400 and 403 for writes)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,18 @@ class TrackerAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction: Any = "response") -> Any:
         responses = super()._get_response_bodies(direction)
-        if direction == "response" and self.method == "GET":
+        if direction != "response":
+            return responses
+        if self.method in SAFE_METHODS:
             # Every read answers a bad filter with 400 (errors by field) and an unknown page or object with 404.
-            error = {"type": "object", "additionalProperties": True}
+            errors = {"400": "A filter value is not valid; errors by parameter name.", "404": "No such page or object."}
+        else:
+            # Every write answers a refused value with 400 (errors by field, or "detail" for a body that is not
+            # JSON) and a client that is not a logged-in editor with 403.
+            errors = {"400": "A value is refused; errors by field name.", "403": "Editors only."}
+        error = {"type": "object", "additionalProperties": True}
+        for status, description in errors.items():
             responses.setdefault(
-                "400",
-                {
-                    "content": {"application/json": {"schema": error}},
-                    "description": "A filter value is not valid; errors by parameter name.",
-                },
-            )
-            responses.setdefault(
-                "404", {"content": {"application/json": {"schema": error}}, "description": "No such page or object."}
+                status, {"content": {"application/json": {"schema": error}}, "description": description}
             )
         return responses

@@ -1,4 +1,5 @@
-"""Staleness: deadlines, flags and the editors' digest, and link checks of sources — the work the Celery jobs do.
+"""Staleness: deadlines, flags and the editors' digest, and link checks of sources (with the drift of archived ones
+from our copy) — the work the Celery jobs do.
 
 Every function here is set-based and idempotent: run twice, or twice at once, it does the work once.
 """
@@ -19,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
-from . import fetcher
+from . import archive, fetcher
 from .caching import data_changed
 from .models import Arrangement, Source, StaleDigest
 from .roles import editors
@@ -114,11 +115,13 @@ def send_digests() -> int:
 
 @dataclass
 class LinkResult:
-    """One link check: the HTTP status, or why there was none, and how long it took."""
+    """One link check: the HTTP status, or why there was none, and how long it took (and, for an archived source,
+    the page fetched in full, to compare with our copy)."""
 
     status: int | None
     error: str
     seconds: float
+    page: archive.Page | None = None
 
     @property
     def dead(self) -> bool:
@@ -129,6 +132,12 @@ def check_url(url: str, *, timeout: float | None = None) -> LinkResult:
     """HEAD the URL (GET when HEAD is refused) through the fetcher: vetted hops, one deadline of `timeout` s."""
     result = fetcher.probe(url, deadline=timeout or settings.LINK_CHECK_TIMEOUT)
     return LinkResult(result.status, result.error, result.elapsed)
+
+
+def check_archived_url(url: str) -> LinkResult:
+    """The link check of an archived source: the page in full (GET, through the fetcher), with its readable text."""
+    page = archive.fetch_page(url)
+    return LinkResult(page.result.status, page.result.error, page.result.elapsed, page)
 
 
 def check_sources(*, source_ids: list[int] | None = None, older_than: dt.timedelta | None = None) -> dict[str, Any]:
@@ -143,21 +152,29 @@ def check_sources(*, source_ids: list[int] | None = None, older_than: dt.timedel
     elif older_than is not None:
         cutoff = timezone.now() - older_than
         sources = sources.filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=cutoff))
-    targets = list(sources.order_by("pk").values_list("pk", "url"))
+    targets = list(sources.order_by("pk").values_list("pk", "url", "last_archived_at"))
     checked = dead = 0
+    drift: dict[str, int] = {}
     pool = ThreadPoolExecutor(max_workers=settings.LINK_CHECK_CONCURRENCY, thread_name_prefix="link-check")
     try:
-        futures = {pool.submit(check_url, url): pk for pk, url in targets}
+        futures = {
+            pool.submit(check_archived_url if archived else check_url, url): (pk, bool(archived))
+            for pk, url, archived in targets
+        }
         for future in as_completed(futures):
             result = future.result()
+            pk, archived = futures[future]
             # Written from this thread only: the pool's threads never touch the database.
-            Source.objects.filter(pk=futures[future]).update(
+            Source.objects.filter(pk=pk).update(
                 last_http_status=result.status, last_check_error=result.error[:100], last_checked_at=timezone.now()
             )
             checked += 1
             dead += result.dead
+            if archived:  # drift: does the live page still say what our copy says?
+                found = archive.compare(pk, result.page, result.dead, result.error or f"HTTP {result.status}")
+                drift[found] = drift.get(found, 0) + 1
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # the running checks end at their deadline by themselves
         if checked:
             data_changed()
-    return {"checked": checked, "dead": dead}
+    return {"checked": checked, "dead": dead, "drift": drift}

@@ -61,6 +61,23 @@ def check_sources(source_ids: list[int] | None = None) -> dict:
     return staleness.check_sources(older_than=dt.timedelta(days=settings.LINK_CHECK_EVERY_DAYS))
 
 
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1750)
+def archive_sources(source_ids: list[int], force: bool = False) -> dict:
+    """Capture these sources (WARC, SHA-256, readable text); without `force`, only those with no copy yet."""
+    from . import archive
+
+    return archive.archive_sources(source_ids, force=force)
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1750)
+def publish_release() -> int | None:
+    """Publish a dataset release if the data changed since the last one (beat: monthly, when RELEASE_MONTHLY)."""
+    from . import releases
+
+    release = releases.publish()
+    return release.number if release else None
+
+
 @shared_task(acks_late=True, time_limit=120)
 def flush_pending_tasks() -> int:
     """Queue tasks that were kept in the database while the broker was down."""

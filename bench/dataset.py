@@ -54,25 +54,26 @@ def build(sizes: Sizes | None = None, *, seed: int = 42, log=print) -> dict[str,
         )
         arrangements = list(Arrangement.objects.filter(sending_state__in=SENDING_STATES).order_by("pk"))
         log(f"  {len(arrangements):,} arrangements")
-        sources = Source.objects.bulk_create(
-            [
-                Source(
-                    url=f"https://example.org/bench/source/{i}",
-                    normalized_url=f"https://example.org/bench/source/{i}",
-                    publisher=f"Publisher {i % 200}",
-                    title=f"Synthetic report {i}",
-                    published=day(),
-                    kind=Source.Kind.NEWS_REPORT,
-                )
-                for i in range(sizes.sources)
-            ],
-            batch_size=5000,
-        )
+        sources = [
+            Source(
+                url=f"https://example.org/bench/source/{i}",
+                normalized_url=f"https://example.org/bench/source/{i}",
+                publisher=f"Publisher {i % 200}",
+                title=f"Synthetic report {i}",
+                published=day(),
+                kind=Source.Kind.NEWS_REPORT,
+            )
+            for i in range(sizes.sources)
+        ]
+        for source in sources:
+            services.set_source_keys(source)  # the publisher's key, as every writer stores it
+        Source.objects.bulk_create(sources, batch_size=5000)
         log(f"  {len(sources):,} sources")
         actors = Actor.objects.bulk_create(
             [
                 Actor(
                     name=f"Actor {i}",
+                    name_key=services.name_key(f"Actor {i}"),
                     slug=f"actor-{i}",
                     role="Spokesperson",
                     kind=kinds[i % len(kinds)],

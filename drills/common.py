@@ -84,6 +84,7 @@ def prepare_database() -> None:
     manage("migrate", "--noinput", "-v0")
     manage("collectstatic", "--noinput", "-v0")  # gunicorn serves the hashed, compressed files (WhiteNoise)
     manage("import_records", "fixtures/seed-records.csv")
+    manage("import_records", "fixtures/sourced-records.csv")
     subprocess.run(
         [
             PYTHON,

@@ -347,7 +347,7 @@ class RunAs:
 
 # --- docker-compose.yml ------------------------------------------------------------------------------------------
 
-APP_KEYS = {"build", "image", "environment", "depends_on", "restart", "command", "ports"}
+APP_KEYS = {"build", "image", "environment", "depends_on", "restart", "command", "ports", "volumes"}
 SERVICE_KEYS = {"image", "environment", "volumes", "healthcheck", "command"}
 INTERPOLATION = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}|\$(?P<bare>\w+)")
 
@@ -382,6 +382,11 @@ def compose_services(path: Path) -> dict[str, dict[str, Any]]:
         unknown = set(service) - known
         if unknown:
             raise NotFollowed(f"service {name}: keys {sorted(unknown)} are not followed")
+        for volume in service.get("volumes", []) if "build" in service else []:
+            # A named volume inside the app's directory, shared by the app services: here they all run in one tree.
+            source, _, target = str(volume).partition(":")
+            if source not in (yaml.safe_load(path.read_text()).get("volumes") or {}) or not target.startswith("/app/"):
+                raise NotFollowed(f"service {name}: volumes entry {volume!r} is not a named volume inside /app")
         if "build" not in service and not re.match(r"(postgres|redis):", image):
             raise NotFollowed(f"service {name}: image {image!r} is neither built here nor PostgreSQL/Redis")
     return services

@@ -20,6 +20,8 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "seed-records.csv"
+SOURCED = ROOT / "fixtures" / "sourced-records.csv"
+RECORD = (SEED, SOURCED)  # the whole record the demo ships, in import order
 REQUIRE = {s.strip() for s in os.environ.get("TRACKER_REQUIRE_SERVICES", "").split(",") if s.strip()}
 CHROMIUM = "/usr/bin/chromium"
 
@@ -116,6 +118,33 @@ def _clear_cache():
 
 
 @pytest.fixture
+def archive_dir(settings, tmp_path):
+    """The archive storage (captures and releases) in a folder of this test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "archive": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return tmp_path
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A member of the editors group (not logged in)."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("editor-1")
+    user.groups.add(Group.objects.get(name="editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    """The test client, logged in as a member of the editors group."""
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
 def seed(db):
     """The demo data: fixtures/seed-records.csv imported through the importer."""
     from agreements.importers import import_records
@@ -129,6 +158,37 @@ def live_seed(transactional_db):
     from agreements.importers import import_records
 
     return import_records(SEED.read_bytes(), name="seed-records.csv")
+
+
+@pytest.fixture
+def editor_user(django_user_model):
+    """A member of the editors group (the group comes with its migration)."""
+    from django.contrib.auth.models import Group
+
+    from agreements.roles import EDITORS_GROUP
+
+    user = django_user_model.objects.create_user("synthetic-editor")
+    user.groups.add(Group.objects.get_or_create(name=EDITORS_GROUP)[0])
+    return user
+
+
+def import_record() -> list:
+    """The whole record (the seed, then the sourced records) imported through the importer, as `make run` does."""
+    from agreements.importers import import_records
+
+    return [import_records(path.read_bytes(), name=path.name) for path in RECORD]
+
+
+@pytest.fixture
+def record(db):
+    """The whole record: 45 arrangements of 7 sending states (fixtures/seed-records.csv + sourced-records.csv)."""
+    return import_record()
+
+
+@pytest.fixture
+def live_record(transactional_db):
+    """The whole record, for tests that run a live server."""
+    return import_record()
 
 
 @pytest.hookimpl(trylast=True)

@@ -17,6 +17,9 @@ class SourceFactory(factory.django.DjangoModelFactory):
     url = factory.Sequence(lambda n: f"https://example.org/report/{n}")
     normalized_url = factory.LazyAttribute(lambda o: services.normalize_url(o.url))
     publisher = factory.Sequence(lambda n: f"Publisher {n}")
+    origin = ""
+    publisher_key = factory.LazyAttribute(lambda o: services.name_key(o.publisher))
+    origin_key = factory.LazyAttribute(lambda o: services.name_key(o.origin) or o.publisher_key)
     title = factory.Sequence(lambda n: f"Synthetic report {n}")
     published = dt.date(2025, 1, 1)
     kind = Source.Kind.NEWS_REPORT
@@ -27,6 +30,7 @@ class ActorFactory(factory.django.DjangoModelFactory):
         model = Actor
 
     name = factory.Sequence(lambda n: f"Actor {n}")
+    name_key = factory.LazyAttribute(lambda o: services.name_key(o.name))
     slug = factory.Sequence(lambda n: f"actor-{n}")
     role = "Spokesperson"
     kind = Actor.Kind.GOVERNMENT_OFFICIAL
@@ -125,17 +129,18 @@ def bulk_arrangements(total: int, *, statements_per_arrangement: int = 1) -> lis
         [Arrangement(sending_state_id=s, receiving_country_id=r) for s, r in pairs]
     )
     start = Source.objects.count()
-    sources = Source.objects.bulk_create(
-        [
-            Source(
-                url=f"https://example.org/bulk/{start + i}",
-                normalized_url=f"https://example.org/bulk/{start + i}",
-                publisher=f"Publisher {i % 40}",
-                published=dt.date(2025, 1, 1) + dt.timedelta(days=i % 300),
-            )
-            for i in range(len(arrangements))
-        ]
-    )
+    sources = [
+        Source(
+            url=f"https://example.org/bulk/{start + i}",
+            normalized_url=f"https://example.org/bulk/{start + i}",
+            publisher=f"Publisher {i % 40}",
+            published=dt.date(2025, 1, 1) + dt.timedelta(days=i % 300),
+        )
+        for i in range(len(arrangements))
+    ]
+    for source in sources:
+        services.set_source_keys(source)
+    Source.objects.bulk_create(sources)
     statuses = list(Arrangement.Status.values)
     changes = StatusChange.objects.bulk_create(
         [
@@ -156,12 +161,7 @@ def bulk_arrangements(total: int, *, statements_per_arrangement: int = 1) -> lis
         ]
     )
     first = Actor.objects.count()
-    actors = Actor.objects.bulk_create(
-        [
-            Actor(name=f"Bulk actor {first + i}", slug=f"bulk-actor-{first + i}", kind=Actor.Kind.EMBASSY)
-            for i in range(20)
-        ]
-    )
+    actors = synthetic_actors([(f"Bulk actor {first + i}", f"bulk-actor-{first + i}") for i in range(20)])
     statements = Statement.objects.bulk_create(
         [
             Statement(
@@ -209,9 +209,7 @@ def bulk_statements(total: int) -> None:
     from agreements.models import Arrangement, Statement
 
     arrangement_ids = list(Arrangement.objects.values_list("pk", flat=True)[:5]) or bulk_arrangements(5)
-    actors = Actor.objects.bulk_create(
-        [Actor(name=f"Export actor {i}", slug=f"export-actor-{i}-{total}", kind=Actor.Kind.EMBASSY) for i in range(10)]
-    )
+    actors = synthetic_actors([(f"Export actor {i}", f"export-actor-{i}-{total}") for i in range(10)])
     source = SourceFactory()
     stances = list(Statement.Stance.values)
     statements = Statement.objects.bulk_create(
@@ -242,9 +240,34 @@ def bulk_statements(total: int) -> None:
 
 def bulk_actors(total: int) -> None:
     first = Actor.objects.count()
-    Actor.objects.bulk_create(
-        [
-            Actor(name=f"Listed actor {first + i}", slug=f"listed-actor-{first + i}", kind=Actor.Kind.EXPERT)
-            for i in range(total)
-        ]
+    synthetic_actors(
+        [(f"Listed actor {first + i}", f"listed-actor-{first + i}") for i in range(total)], Actor.Kind.EXPERT
     )
+
+
+def synthetic_actors(names_and_slugs: list[tuple[str, str]], kind: str = Actor.Kind.EMBASSY) -> list[Actor]:
+    """Synthetic actors inserted in bulk, each with its name key (services.name_key, as every writer stores it)."""
+    return Actor.objects.bulk_create(
+        [Actor(name=name, name_key=services.name_key(name), slug=slug, kind=kind) for name, slug in names_and_slugs]
+    )
+
+
+def database_snapshot() -> tuple:
+    """Everything a write could leave behind: the rows (retracted ones too) and history entries of every model, and
+    each arrangement's stored state. Equal before and after a refused request means nothing was written."""
+
+    from agreements.models import Arrangement, Statement, StatusChange, Term, Verification
+
+    counts = [
+        model._base_manager.count()
+        for model in (Arrangement, Statement, StatusChange, Source, Actor, Term, Verification)
+    ]
+    history = [
+        model.history.model.objects.count() for model in (Arrangement, Statement, StatusChange, Source, Actor, Term)
+    ]
+    state = list(
+        Arrangement.objects.order_by("pk").values_list(
+            "status", "people_transferred", "stale_after", "last_confirmed_at", "disputed", "sources_count"
+        )
+    )
+    return counts, history, state

@@ -68,6 +68,7 @@ def test_a_correction_needs_a_reason_and_is_recorded(admin_client, seed):
     url = f"/admin/agreements/source/{source.pk}/change/"
     data = {
         "publisher": "Corrected publisher",
+        "origin": "Synthetic Wire",
         "title": source.title,
         "published": "2025-05-05",
         "published_precision": "day",
@@ -82,6 +83,7 @@ def test_a_correction_needs_a_reason_and_is_recorded(admin_client, seed):
     assert response.status_code == 302
     source.refresh_from_db()
     assert source.publisher == "Corrected publisher"
+    assert (source.cited_as, source.origin_key) == ("Synthetic Wire, via Corrected publisher", "synthetic wire")
     assert source.history.first().history_change_reason == "Synthetic correction"
 
 

@@ -69,12 +69,26 @@ def test_an_editor_logs_a_denial_and_the_map_shows_it(open_page, live_server, ed
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"]
 
 
-def test_untrusted_text_never_runs_and_shows_literally(open_page, live_server, live_seed):
-    slugs = []
+def _hostile_copy(source) -> None:
+    """An archived copy whose page held hostile markup (as a capture of such a page would keep it)."""
+    from django.utils import timezone
+
+    from agreements.archive import Page
+    from agreements.fetcher import FetchResult
+
+    body = ("<html><body>" + " ".join(PAYLOADS) + "</body></html>").encode()
+    page = Page(FetchResult(url=source.url, final_url=source.url, status=200, body=body), " ".join(PAYLOADS))
+    services.record_capture(source_id=source.pk, page=page, warc=b"", captured_at=timezone.now())
+
+
+def test_untrusted_text_never_runs_and_shows_literally(open_page, live_server, live_seed, archive_dir):
+    slugs, source_ids = [], []
     for n, payload in enumerate(PAYLOADS):
         source = services.get_or_create_source(
             url=f"https://example.org/xss/{n}", publisher=f"Publisher {n}", title=payload
         ).obj
+        source_ids.append(source.pk)
+        _hostile_copy(source)
         actor = services.get_or_create_actor(name=payload, kind="embassy", country="AO").obj
         slugs.append(actor.slug)
         services.log_statement(
@@ -98,12 +112,18 @@ def test_untrusted_text_never_runs_and_shows_literally(open_page, live_server, l
         "/actors/",
         "/arrangements/",
         "/changes/",
+        *[f"/sources/{pk}/" for pk in source_ids],
+        *[f"/sources/{pk}/archive.txt" for pk in source_ids],
     ]
     for path in pages:
         page, visit = open_page(path)
         if path.startswith("/?"):
             page.wait_for_selector("#map[data-ready=true]")
             page.locator("#panel h2", has_text="Angola").wait_for()
+        if path.endswith(".txt"):  # our copy: shown as text, whatever the page held
+            assert all(payload in page.locator("body").inner_text() for payload in PAYLOADS), path
+            assert page.locator("script, img").count() == 0 and visit.dialogs == [], path
+            continue
         text = page.locator("main").inner_text()
         for payload in PAYLOADS:
             if path in ("/statements/", "/changes/", "/sources/", "/actors/") or path.startswith(("/countries", "/?")):

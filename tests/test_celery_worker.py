@@ -37,13 +37,13 @@ class Worker:
 
     def __init__(self, tmp_path: Path, name: str, **env: str):
         self.log = tmp_path / f"{name}.log"
-        environment = child_env(
-            CELERY_VISIBILITY_TIMEOUT="3",
-            CELERY_RESTORE_INTERVAL="1",
-            FETCH_PRIVATE_ALLOWLIST="127.0.0.1:9",  # the link check below reaches a closed local port
-            LINK_CHECK_TIMEOUT="1",
-            **env,
-        )
+        defaults = {
+            "CELERY_VISIBILITY_TIMEOUT": "3",
+            "CELERY_RESTORE_INTERVAL": "1",
+            "FETCH_PRIVATE_ALLOWLIST": "127.0.0.1:9",  # the link check below reaches a closed local port
+            "LINK_CHECK_TIMEOUT": "1",
+        }
+        environment = child_env(**(defaults | env))  # a test may override a default (the doomed worker's timeout)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tracker", *WORKER_ARGS, "-n", f"{name}@%h"],
             cwd=ROOT,
@@ -185,3 +185,56 @@ def test_a_worker_killed_in_the_middle_of_flag_stale_leaves_nothing_half_done(wo
     assert digest.arrangements == expected
     time.sleep(2)
     assert StaleDigest.objects.count() == 1  # not duplicated
+
+
+def test_a_worker_archives_a_recorded_source_and_its_check_finds_the_drift(workers, tmp_path, settings, client):
+    """Done-when 1 and 2 with the real worker: a source recorded for a local page is archived by the worker (WARC,
+    SHA-256, text); the page changes, and the worker's check puts it in the editors' queue with a diff; the page
+    goes, and readers are offered the archived copy first."""
+    import hashlib
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from agreements import services, tasks
+    from agreements.models import SourceCapture, SourceDrift
+
+    from .factories import change
+    from .local_servers import serve
+    from .test_archive import CHANGED, SENTENCE, archived_copy_first, article, html
+
+    root = tmp_path / "archive"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "archive": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
+    }
+    routes = {"/report": html(article())}
+    with serve(routes) as local:
+        settings.ARCHIVE_ON_RECORD = True
+        worker = workers("archiver", FETCH_PRIVATE_ALLOWLIST=local.endpoint, ARCHIVE_ROOT=str(root))
+        source = services.get_or_create_source(url=local.url("/report"), publisher="Publisher 1").obj
+        _until(
+            lambda: SourceCapture.objects.filter(source=source).exists(), 60, f"no capture:\n{worker.text()[-2000:]}"
+        )
+        capture = SourceCapture.objects.get(source=source)
+        assert capture.sha256 == hashlib.sha256(article()).hexdigest()
+        with (root / capture.warc).open("rb") as handle:
+            response = next(r for r in ArchiveIterator(handle) if r.rec_type == "response")
+            assert response.content_stream().read() == article()
+        assert SENTENCE in (root / capture.text).read_text()
+        change("AO", "agreed", dt.date(2025, 5, 1), source=source)
+        assert (
+            f"/sources/{source.pk}/captures/{capture.pk}.txt" in client.get(f"/sources/{source.pk}/").content.decode()
+        )
+        copy = client.get(f"/sources/{source.pk}/archive.txt")
+        assert copy["Content-Type"] == "text/plain; charset=utf-8" and SENTENCE in copy.content.decode()
+
+        routes["/report"] = html(article(CHANGED))
+        tasks.check_sources.delay([source.pk])
+        _until(lambda: SourceDrift.objects.filter(source=source).exists(), 60, f"no drift:\n{worker.text()[-2000:]}")
+        drift = SourceDrift.objects.get(source=source)
+        assert drift.kind == "changed" and f"+{CHANGED}" in drift.diff
+
+        del routes["/report"]
+        tasks.check_sources.delay([source.pk])
+        _until(lambda: SourceDrift.objects.get(source=source).kind == "gone", 60, "the dead page never noticed")
+        assert archived_copy_first(client.get("/countries/AO/").content.decode(), source.pk)

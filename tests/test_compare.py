@@ -129,3 +129,13 @@ def test_since_my_last_visit_is_a_link_that_fills_from_with_a_date(client, seed)
     assert set(rows_of(later)) == {"AO", "BJ", "GQ", "LY", "MD", "RW", "SZ"}  # the reports of 5 May
     side = client.get("/?as_of=2025-03-01").content.decode()  # the map offers "what changed since" its date
     assert '/changes/compare/?sending_state=US&amp;from=2025-03-01">What changed since 1 March 2025</a>' in side
+
+
+def test_every_sending_state_at_once(client, db):
+    change("AO", S.REPORTED, dt.date(2025, 3, 1), sending="GB")
+    change("BJ", S.REPORTED, dt.date(2025, 3, 1))
+    page = client.get("/changes/compare/?from=2025-02-01&to=2025-04-01&sending_state=all").content.decode()
+    assert set(rows_of(page)) == {"AO", "BJ"} and '<option value="all" selected>' in page
+    body = client.get("/changes/compare/export.json?from=2025-02-01&to=2025-04-01&sending_state=all").json()
+    assert body["sending_state"] == "all"
+    assert {(c["sending_state"], c["receiving_country"]) for c in body["changes"]} == {("GB", "AO"), ("US", "BJ")}

@@ -35,13 +35,6 @@ def counts():
     )
 
 
-@pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user("editor-1")
-    user.groups.add(Group.objects.get(name="editors"))
-    return user
-
-
 def write_urls():
     change = StatusChange.objects.first()
     statement = Statement.objects.first()

@@ -73,14 +73,15 @@ def test_country_embed_shows_status_and_timeline_without_any_script(client, seed
     page = client.get("/embed/countries/sv/").content.decode()
     assert "<script" not in page and 'class="site-header"' not in page
     assert "United States → El Salvador" in page and "Transfers under way" in page and "238 people transferred" in page
-    assert "Timeline: El Salvador as receiving country" in page
+    assert "<h2>Status over time</h2>" in page
+    assert "<caption>The sending states&#x27; arrangements with El Salvador</caption>" in page
     assert "<title>United States: Agreement reached, 2025-02-03 to 2025-03-16</title>" in page
     assert (
         '<a href="http://testserver/countries/SV/" target="_blank" rel="noopener">Source: Third-Country Tracker, as of'
         in page
     )
     us = client.get("/embed/countries/US/").content.decode()
-    assert "Timeline: United States as sending state" in us and "United States → Angola" in us
+    assert "<caption>United States</caption>" in us and "United States → Angola" in us
     assert client.get("/embed/countries/ZZ/").status_code == 404
 
 

@@ -10,6 +10,7 @@ from agreements.importers import COLUMNS, import_records
 from agreements.models import Actor, Arrangement, Source, Statement, StatusChange
 
 from .conftest import SEED
+from .snapshots import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -23,47 +24,6 @@ def _export(client, query="") -> bytes:
 
 def _rows(data: bytes):
     return list(csv.DictReader(io.StringIO(data.decode())))
-
-
-def snapshot():
-    """Everything the records describe, independent of database ids."""
-    arrangements = sorted(
-        (a.sending_state_id, a.receiving_country_id, a.status, a.status_since, a.people_transferred)
-        for a in Arrangement.objects.all()
-    )
-    changes = sorted(
-        (
-            c.arrangement.sending_state_id,
-            c.arrangement.receiving_country_id,
-            c.status,
-            c.date_iso,
-            c.note,
-            c.people,
-            c.import_ref,
-            c.statement_id is not None,
-            tuple(sorted(s.url for s in c.sources.all())),
-        )
-        for c in StatusChange.objects.select_related("arrangement")
-    )
-    statements = sorted(
-        (
-            s.actor.name,
-            s.sending_state_id,
-            s.stance,
-            s.date_iso,
-            s.quote,
-            s.paraphrase,
-            s.import_ref,
-            tuple(sorted(a.receiving_country_id for a in s.arrangements.all())),
-            tuple(sorted(x.url for x in s.sources.all())),
-        )
-        for s in Statement.objects.select_related("actor")
-    )
-    actors = sorted((a.name, a.role, a.kind, a.country_id) for a in Actor.objects.all())
-    sources = sorted(
-        (s.url, s.publisher, s.title, s.published, s.published_precision, s.kind) for s in Source.objects.all()
-    )
-    return arrangements, changes, statements, actors, sources
 
 
 def test_header_is_the_import_format(client, seed):
@@ -107,19 +67,20 @@ def test_filters(client, seed):
 def test_formula_cells_are_neutralised_and_round_trip_exactly(client, db):
     row = (
         'status_change,US,AO,2025-01-10,reported,"=HYPERLINK(""https://example.org"")",,,,,,,,'
-        "https://example.org/f,@Publisher 1,+Title,,,"
+        "https://example.org/f,@Publisher 1,-Wire,+Title,,,"
     )
     import_records((",".join(COLUMNS) + "\n" + row + "\n").encode())
     data = _export(client)
     exported = _rows(data)[0]
     assert exported["note"] == '\'=HYPERLINK("https://example.org")'
     assert exported["source_publisher"] == "'@Publisher 1" and exported["source_title"] == "'+Title"
+    assert exported["source_origin"] == "'-Wire"
     assert import_records(data).unchanged == 1
     assert StatusChange.objects.get().note == '=HYPERLINK("https://example.org")'
 
 
 def test_status_since_precision_survives_export(client, db):
-    row = "status_change,US,AO,2025-05,reported,Synthetic,,,,,,,,https://example.org/p,Publisher 1,,2025,,"
+    row = "status_change,US,AO,2025-05,reported,Synthetic,,,,,,,,https://example.org/p,Publisher 1,,,2025,,"
     import_records((",".join(COLUMNS) + "\n" + row + "\n").encode())
     exported = _rows(_export(client))[0]
     assert (exported["date"], exported["source_date"]) == ("2025-05", "2025")

@@ -133,3 +133,18 @@ def test_card_svg_names_each_arrangement_and_what_a_country_sends():
         )
     with pytest.raises(ValueError, match=r"^url:"):
         card.status_card("X", receiving=[], as_of=dt.date(2025, 1, 1), url="javascript:alert(1)")
+
+
+def test_every_sending_state_at_once_shows_each_country_at_its_most_advanced_status(client, seed):
+    change("AO", S.IMPLEMENTED, dt.date(2025, 6, 1), sending="GB")  # synthetic: a second sender, further along
+    svg = ET.fromstring(client.get("/map.svg?sending_state=all").content)  # noqa: S314
+    shapes = {el.get("data-iso2"): el for el in svg.iter() if el.get("data-iso2")}
+    assert shapes["AO"][0].text.startswith("Angola: Transfers under way")  # implemented ranks above denied
+    assert shapes["SV"][0].text.startswith("El Salvador: Transfers under way")
+    assert "".join(next(svg.iter(f"{NS}text")).itertext()).startswith("All sending states · ")
+    us = ET.fromstring(client.get("/map.svg?sending_state=US").content)  # noqa: S314
+    assert next(el for el in us.iter() if el.get("data-iso2") == "AO")[0].text.startswith("Angola: Denied")
+    picture = image(client.get("/map.png?sending_state=all"))
+    assert colour_at(picture, "AO") == rgb(Arrangement.COLOURS[S.IMPLEMENTED])
+    embed = client.get("/embed/map/?sending_state=all").content.decode()
+    assert "<title>Angola: Transfers under way" in embed and "All sending states" in embed

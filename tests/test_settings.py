@@ -28,13 +28,16 @@ def test_env_int_rejects_nonsense(monkeypatch):
         settings.env_int("X_INT", 3)
 
 
-def _load_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
+def _load_settings(
+    env: dict[str, str],
+    shown: str = "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND']",
+) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import tracker.settings as s; print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])",
+            f"import tracker.settings as s; print({shown})",
         ],
         env=clean | {"TRACKER_TESTING": "0"} | env,
         capture_output=True,
@@ -191,3 +194,23 @@ def test_check_deploy_passes_with_the_compose_environment_and_https(proxy):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_monthly_release_is_off_unless_asked_for():
+    shown = "s.CELERY_BEAT_SCHEDULE.get('publish-release', {}).get('schedule', 'off')"
+    assert _load_settings({"DEBUG": "1"}, shown).stdout.strip() == "off"
+    monthly = _load_settings({"DEBUG": "1", "RELEASE_MONTHLY": "1"}, shown + ".day_of_month")
+    assert monthly.returncode == 0 and monthly.stdout.strip() == "{1}", monthly.stderr
+
+
+def test_the_archive_storage_is_local_files_or_a_bucket():
+    shown = "s.STORAGES['archive']['BACKEND'], s.ARCHIVE_ON_RECORD"
+    local = _load_settings({"DEBUG": "1", "ARCHIVE_ROOT": "/tmp/synthetic-archive"}, shown)
+    assert local.stdout.split() == ["django.core.files.storage.FileSystemStorage", "False"]
+    bucket = _load_settings({"DEBUG": "1", "ARCHIVE_S3_BUCKET": "synthetic-bucket"}, shown)
+    try:
+        import boto3  # noqa: F401
+    except ImportError:  # the s3 extra is not installed: the setting says how to get it
+        assert bucket.returncode != 0 and "ARCHIVE_S3_BUCKET" in bucket.stderr and ".[s3]" in bucket.stderr
+    else:
+        assert bucket.stdout.split() == ["storages.backends.s3.S3Storage", "False"]

@@ -56,6 +56,7 @@ PAGES = {
     "/actors/marco-rubio/": ("Marco Rubio", "/map.png"),
     "/statements/?stance=denies": ("Statements", "/map.png"),
     "/changes/compare/?from=2025-02-15&to=2025-05-31": ("What changed, 15 February 2025 to 31 May 2025", "/map.png"),
+    "/data/": ("Data releases", "/map.png"),
 }
 
 

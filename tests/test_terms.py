@@ -1,7 +1,6 @@
 """Terms of an arrangement: recorded with a source through the editor, corrected with a reason, on the record."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from agreements.models import Term
 
@@ -18,11 +17,8 @@ TERM = {
 
 
 @pytest.fixture
-def editor(client, django_user_model):
-    user = django_user_model.objects.create_user("editor-terms")
-    user.groups.add(Group.objects.get(name="editors"))
-    client.force_login(user)
-    return user
+def editor(editor_client):
+    return editor_client
 
 
 def test_an_editor_records_and_corrects_a_term_and_it_is_on_the_record(client, seed, editor):

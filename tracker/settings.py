@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the URL or the session cookie: a NUL character there is a 400, never a query.
+    "agreements.middleware.RefuseNulMiddleware",
     # Early, so that its header is on every response of the editor area, the lockout's included.
     "agreements.middleware.PrivatePagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -233,6 +235,25 @@ FETCH_PRIVATE_ALLOWLIST = env_list("FETCH_PRIVATE_ALLOWLIST", [])
 # CA certificates the fetcher trusts for https (a PEM file); empty: the certifi bundle.
 FETCH_CA_BUNDLE = env_str("FETCH_CA_BUNDLE", "")
 LINK_CHECK_EVERY_DAYS = env_int("LINK_CHECK_EVERY_DAYS", 7)
+# The source archive: every source is captured when it is recorded (when a worker runs the tasks: on the embedded
+# default, with no worker, recording does not fetch; `manage.py archive_sources` or the editor's button does).
+ARCHIVE_ON_RECORD = env_bool("ARCHIVE_ON_RECORD", bool(REDIS_URL))
+ARCHIVE_TIMEOUT = float(env_int("ARCHIVE_TIMEOUT", 20))  # one deadline per capture, seconds
+ARCHIVE_MAX_BYTES = env_int("ARCHIVE_MAX_BYTES", 10 * 1024 * 1024)  # a longer body is kept cut, marked truncated
+ARCHIVE_BATCH = env_int("ARCHIVE_BATCH", 100)  # source ids per archiving task from a bulk import
+# Drift: a live text that differs from the archived text by at least this many words (after normalising whitespace
+# and Unicode) goes to the editors' queue; fewer (a timestamp, a view counter) is not a material change.
+ARCHIVE_DRIFT_WORDS = env_int("ARCHIVE_DRIFT_WORDS", 3)
+# Dataset releases: `manage.py release`, and monthly by Celery beat when RELEASE_MONTHLY is on.
+RELEASE_MONTHLY = env_bool("RELEASE_MONTHLY", False)
+RELEASE_LICENSE = env_str("RELEASE_LICENSE", "CC-BY-4.0")
+RELEASE_AUTHOR = env_str("RELEASE_AUTHOR", "Third-Country Tracker editors")
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
+if RELEASE_MONTHLY:
+    CELERY_BEAT_SCHEDULE["publish-release"] = {
+        "task": "agreements.tasks.publish_release",
+        "schedule": crontab(day_of_month=1, hour=4, minute=15),
+    }
 # Drill knob (never set in production): flag_stale holds its transaction open this long before committing.
 FLAG_STALE_PAUSE_SECONDS = float(env_int("FLAG_STALE_PAUSE_SECONDS", 0))
 
@@ -262,8 +283,31 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     Path(next(iter(_LEAFLET_SPEC.submodule_search_locations))) / "static",
 ]
+# The source archive (WARC files and extracted text) and the dataset releases: local files under ARCHIVE_ROOT, or an
+# S3-compatible bucket when ARCHIVE_S3_BUCKET is set (django-storages; `pip install '.[s3]'`). Files are written once
+# and served through the app's own views, never from the bucket's URLs.
+ARCHIVE_ROOT = Path(env_str("ARCHIVE_ROOT", str(BASE_DIR / "var" / "archive")))
+ARCHIVE_S3_BUCKET = env_str("ARCHIVE_S3_BUCKET", "")
+if ARCHIVE_S3_BUCKET:
+    if importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured("ARCHIVE_S3_BUCKET is set but boto3 is not installed: pip install '.[s3]'.")
+    ARCHIVE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ARCHIVE_S3_BUCKET,
+            "endpoint_url": env_str("ARCHIVE_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("ARCHIVE_S3_REGION", "") or None,
+            "location": env_str("ARCHIVE_S3_PREFIX", ""),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    ARCHIVE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": ARCHIVE_ROOT}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "archive": ARCHIVE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -341,6 +385,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's own parsers, with JSON nested past Python's recursion limit refused as a 400 (not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "agreements.drf.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Third-Country Tracker API",
@@ -353,6 +403,7 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "agreements.models.Source.Kind",
         "StatusEnum": "agreements.models.Arrangement.Status",
         "StanceEnum": "agreements.models.Statement.Stance",
+        "CountryCodeEnum": "agreements.filters.COUNTRY_CODES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

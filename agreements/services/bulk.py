@@ -10,14 +10,25 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from ..caching import data_changed
 from ..dates import Precision
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange
-from .checks import User, chunks, clean_http_url, history_user, normalize_url, unique_slugs
+from .archive import archive_on_record
+from .checks import (
+    User,
+    check_people_totals,
+    chunks,
+    clean_http_url,
+    history_user,
+    name_key,
+    normalize_url,
+    note_sources_added,
+    set_source_keys,
+    unique_slugs,
+)
 from .derived import refresh_arrangements
 from .events import new_statement, new_status_change
 from .records import differences
@@ -66,7 +77,7 @@ class EventRow:
                 import_ref=self.import_ref,
             )
         return new_statement(
-            actor=actors[self.actor.casefold()] if actors else Actor(name=self.actor),
+            actor=actors[name_key(self.actor)] if actors else Actor(name=self.actor),
             sending_state=self.sending_state,
             receiving_countries=[c.pk for c in self.receiving],
             date=self.date,
@@ -101,6 +112,7 @@ def _bulk_sources(events: Sequence[EventRow], user: User, reason: str, result: B
             url=clean_http_url(data["url"], field="source_url"),
             normalized_url=n,
             publisher=data["publisher"],
+            origin=data.get("origin", ""),
             title=data.get("title", ""),
             published=data.get("published"),
             published_precision=data.get("published_precision") or Precision.DAY,
@@ -109,13 +121,18 @@ def _bulk_sources(events: Sequence[EventRow], user: User, reason: str, result: B
         for n, data in given.items()
         if n not in found
     ]
-    for source in bulk_create_with_history(
+    for source in new:
+        set_source_keys(source)
+    created = bulk_create_with_history(
         new, Source, batch_size=500, default_user=history_user(user), default_change_reason=reason[:100]
-    ):
+    )
+    for source in created:
         found[source.normalized_url] = source
+    archive_on_record(source.pk for source in created)
     for e in events:
         stored = found[normalize_url(e.source["url"])]
-        for difference in differences(stored, {k: e.source.get(k, "") for k in ("publisher", "title", "kind")}):
+        details = {k: e.source.get(k, "") for k in ("publisher", "origin", "title", "kind")}
+        for difference in differences(stored, details):
             result.warnings.append(f"line {e.line}: source {e.source['url']}: {difference}")
     return found
 
@@ -124,25 +141,30 @@ def _bulk_actors(events: Sequence[EventRow], user: User, reason: str, result: Bu
     given: dict[str, EventRow] = {}
     for e in events:
         if e.record_type == "statement":
-            given.setdefault(e.actor.casefold(), e)
+            given.setdefault(name_key(e.actor), e)
     found: dict[str, Actor] = {}
     for chunk in chunks(given):
-        for actor in Actor.objects.annotate(folded=Lower("name")).filter(folded__in=chunk):
-            found[actor.name.casefold()] = actor
-    missing = [e for folded, e in given.items() if folded not in found]
+        for actor in Actor.objects.filter(name_key__in=chunk):
+            found[actor.name_key] = actor
+    missing = [(key, e) for key, e in given.items() if key not in found]
     new = [
         Actor(
-            name=e.actor, slug=slug, role=e.actor_role, kind=e.actor_kind or Actor.Kind.OTHER, country=e.actor_country
+            name=e.actor,
+            name_key=key,
+            slug=slug,
+            role=e.actor_role,
+            kind=e.actor_kind or Actor.Kind.OTHER,
+            country=e.actor_country,
         )
-        for e, slug in zip(missing, unique_slugs([e.actor for e in missing]), strict=True)
+        for (key, e), slug in zip(missing, unique_slugs([e.actor for _, e in missing]), strict=True)
     ]
     for actor in bulk_create_with_history(
         new, Actor, batch_size=500, default_user=history_user(user), default_change_reason=reason[:100]
     ):
-        found[actor.name.casefold()] = actor
+        found[actor.name_key] = actor
     for e in events:
         if e.record_type == "statement":
-            stored = found[e.actor.casefold()]
+            stored = found[name_key(e.actor)]
             given_details = {"role": e.actor_role, "kind": e.actor_kind, "country": e.actor_country}
             for difference in differences(stored, given_details):
                 result.warnings.append(f"line {e.line}: actor {e.actor!r}: {difference}")
@@ -218,6 +240,7 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             )
 
     new_statements: list[Statement] = []
+    gained: dict[tuple[str, int], Any] = {}  # records on file before this import that gain a source
     plan: list[tuple[EventRow, Any]] = []  # (event, record) in file order, records possibly not saved yet
     new_links: dict[str, list[tuple[Any, Source]]] = {"status_change": [], "statement": []}
     for e in events:
@@ -236,6 +259,8 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             else:
                 links[e.record_type].add(link)
                 new_links[e.record_type].append((record, source))
+                if record.pk is not None:
+                    gained[(e.record_type, record.pk)] = record
                 result.sources_added += 1
             continue
         record = e.build(arrangements, actors)
@@ -288,7 +313,9 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             for c in e.receiving
         ],
     )
+    note_sources_added(list(gained.values()), user, reason)
     touched = {arrangements[(e.sending_state.pk, c.pk)].pk for e in events for c in e.receiving}
+    check_people_totals(arrangements[(e.sending_state.pk, e.receiving[0].pk)].pk for e, _ in plan if e.people)
     refresh_arrangements(touched)
     data_changed()
     return result

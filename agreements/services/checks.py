@@ -15,32 +15,60 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .. import fetcher
 from ..dates import Precision, format_partial_date
 from ..models import Country, Source
 from ..reference import parse_country
 
 MAX_TEXT = 5000  # quotes, paraphrases and notes: a paragraph or a few, never a whole article
+# The largest whole number read from input: PostgreSQL's `integer`, the column of every count we store (people) and
+# past any id or page that exists, so one bound serves forms, serializers, pagination and the importer.
+MAX_INT = 2_147_483_647
+MAX_URL = 2000  # the URL columns' length
 TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 User = AbstractBaseUser | AnonymousUser | None
 
 
 def clean_http_url(url: str, *, field: str = "url") -> str:
-    """Return the URL stripped, or refuse anything that is not an absolute http(s) URL."""
+    """The URL stripped and written as the URI a browser would request (`fetcher.as_uri`: scheme and host in lower
+    case, `HTTPS://Example.org/café` is `https://example.org/caf%C3%A9`), or a ValidationError naming `field` for
+    anything that is not an http(s) URL the fetcher could try: the fetcher's own rule (`fetcher.url_problem`)
+    refuses a user name or password, a port past 65535 and a host that is not valid."""
     url = (url or "").strip()
     if not url:
         raise ValidationError({field: "A URL is required."})
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in {"http", "https"}:
-        raise ValidationError({field: f"Only http and https URLs are accepted (got {url[:100]!r})."})
-    if not parts.hostname or any(ch.isspace() for ch in url):
-        raise ValidationError({field: f"Not a valid URL: {url[:100]!r}."})
-    if len(url) > 2000:
-        raise ValidationError({field: "The URL is longer than 2,000 characters."})
-    return url
+    if len(url) > MAX_URL:
+        raise ValidationError({field: f"The URL is longer than {MAX_URL:,} characters."})
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise ValidationError({field: "Not a valid URL: it holds a space or a control character."})
+    scheme, colon, _ = url.partition(":")
+    if not colon or scheme.lower() not in {"http", "https"}:
+        raise ValidationError({field: "Must be an http or https URL."})
+    if problem := fetcher.url_problem(url):
+        reason = problem.removeprefix("refused: ")
+        raise ValidationError({field: f"{reason[:1].upper()}{reason[1:]}."})
+    uri = fetcher.as_uri(url)
+    if len(uri) > MAX_URL:
+        raise ValidationError({field: f"The URL is longer than {MAX_URL:,} characters once percent-encoded."})
+    return uri
+
+
+def name_key(name: str) -> str:
+    """THE identity of a name (an actor's, a publisher's, an origin's): case-folded for every alphabet, with its
+    whitespace collapsed. Stored beside the name by every writer, so both databases compare keys, never lower()
+    (SQLite's folds only ASCII)."""
+    return " ".join((name or "").casefold().split())
+
+
+def set_source_keys(source: Source) -> None:
+    """Store a source's name keys: its publisher's, and its independent origin's (the origin, or the publisher
+    itself when it did its own reporting) — what "backed by N independent publishers" counts."""
+    source.publisher_key = name_key(source.publisher)
+    source.origin_key = name_key(source.origin) or source.publisher_key
 
 
 def normalize_url(url: str) -> str:
@@ -94,9 +122,38 @@ def check_sources(sources: Sequence[Source] | None) -> list[Source]:
     return sources
 
 
+def whole_number(value: object, *, field: str, minimum: int = 0) -> int:
+    """`value` (an int, or its ASCII digits) as an int from `minimum` to MAX_INT, or a ValidationError naming
+    `field`. Digits are counted before conversion, so a value thousands of digits long costs nothing."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 10:
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= MAX_INT:
+        raise ValidationError({field: f"Must be a whole number from {minimum} to {MAX_INT:,}."})
+    return value
+
+
 def check_people(people: int | None, *, field: str = "people") -> None:
-    if people is not None and (not isinstance(people, int) or isinstance(people, bool) or people < 0):
-        raise ValidationError({field: f"People transferred must be a whole number ≥ 0 (got {people!r})."})
+    """People transferred: none given, or a whole number the column holds."""
+    if people is not None:
+        whole_number(people, field=field)
+
+
+def check_people_totals(arrangement_ids: Iterable[int], *, field: str = "people") -> None:
+    """The people transferred under each arrangement (the sum its derived state stores) must fit the column too:
+    run after a write that adds or changes people, inside its transaction, so a refusal writes nothing."""
+    from ..models import StatusChange
+
+    for chunk in chunks(set(arrangement_ids)):
+        over = (
+            StatusChange.objects.filter(arrangement__in=chunk, people__isnull=False)
+            .order_by()
+            .values("arrangement")
+            .annotate(total=Sum("people"))
+            .filter(total__gt=MAX_INT)
+            .exists()
+        )
+        if over:
+            raise ValidationError({field: f"The people transferred under one arrangement would pass {MAX_INT:,}."})
 
 
 def content_key(**fields: Any) -> str:
@@ -145,7 +202,7 @@ def statement_key(
         sending_state=sending_state,
         receiving_countries=sorted(set(receiving_countries)),
         date=format_partial_date(date, precision),
-        actor=actor.casefold(),
+        actor=name_key(actor),
         stance=stance,
         quote=quote,
         paraphrase=paraphrase,
@@ -158,6 +215,17 @@ def track(instance: Any, user: User, reason: str) -> None:
     if user is not None and getattr(user, "is_authenticated", False):
         instance._history_user = user
     instance._change_reason = (reason or "")[:100]
+
+
+def note_sources_added(records: Sequence[Any], user: User, reason: str) -> None:
+    """A history entry for each event that gained a source (no field of its own row changes, so no save would)."""
+    from simple_history.utils import bulk_update_with_history
+
+    for model in {type(r) for r in records}:
+        same = [r for r in records if type(r) is model]
+        bulk_update_with_history(
+            same, model, [], default_user=history_user(user), default_change_reason=(reason or "source added")[:100]
+        )
 
 
 def history_user(user: User) -> Any:

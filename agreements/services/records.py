@@ -17,15 +17,20 @@ from django.utils import timezone
 from ..caching import data_changed
 from ..dates import Precision
 from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, Verification
+from .archive import archive_on_record
 from .checks import (
     User,
     check_date,
     check_people,
+    check_people_totals,
     check_sources,
     check_text,
     clean_http_url,
+    name_key,
     normalize_url,
+    note_sources_added,
     resolve_country,
+    set_source_keys,
     track,
     unique_slugs,
 )
@@ -66,14 +71,16 @@ def get_or_create_source(
     published_precision: str = Precision.DAY,
     kind: str = "",
     archive_url: str = "",
+    origin: str = "",
     user: User = None,
     reason: str = "",
 ) -> Found:
-    """The source with this URL after normalisation, or a new one (which needs a publisher)."""
+    """The source with this URL after normalisation, or a new one (which needs a publisher). `origin` names the
+    outlet whose reporting it carries when it is a copy, wire story, summary or mirror."""
     url = clean_http_url(url, field="source_url")
     normalized = normalize_url(url)
     existing = Source.objects.by_url(url).first()
-    given = {"publisher": publisher.strip(), "title": title.strip(), "kind": kind}
+    given = {"publisher": publisher.strip(), "origin": origin.strip(), "title": title.strip(), "kind": kind}
     if existing is not None:
         return Found(existing, False, differences(existing, given))
     if not publisher.strip():
@@ -84,20 +91,26 @@ def get_or_create_source(
         check_date(published, published_precision, field="source_date")
     if archive_url:
         archive_url = clean_http_url(archive_url, field="archive_url")
-    if len(title) > 500 or len(publisher) > 200:
-        raise ValidationError({"source_title": "Title at most 500 characters, publisher at most 200."})
+    if len(title) > 500:
+        raise ValidationError({"source_title": "A title has at most 500 characters."})
+    for name, value in (("source_publisher", publisher), ("source_origin", origin)):
+        if len(value.strip()) > 200:
+            raise ValidationError({name: "At most 200 characters."})
     source = Source(
         url=url,
         normalized_url=normalized,
         publisher=publisher.strip(),
+        origin=origin.strip(),
         title=title.strip(),
         published=published,
         published_precision=published_precision,
         kind=kind,
         archive_url=archive_url,
     )
+    set_source_keys(source)
     track(source, user, reason or "new source")
     source.save()
+    archive_on_record([source.pk])
     data_changed()
     return Found(source, True)
 
@@ -112,7 +125,7 @@ def get_or_create_actor(
     user: User = None,
     reason: str = "",
 ) -> Found:
-    """The actor with this name (case-insensitive), or a new one."""
+    """The actor with this name (the same name key: any case, in every alphabet, spacing aside), or a new one."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"actor": "An actor is required."})
@@ -121,7 +134,7 @@ def get_or_create_actor(
     if kind and kind not in Actor.Kind.values:
         raise ValidationError({"actor_kind": f"Unknown actor kind {kind!r}."})
     country_obj = resolve_country(country, field="actor_country") if country else None
-    existing = Actor.objects.filter(name__iexact=name).first()
+    existing = Actor.objects.filter(name_key=name_key(name)).first()
     if existing is not None:
         return Found(
             existing,
@@ -130,6 +143,7 @@ def get_or_create_actor(
         )
     actor = Actor(
         name=name,
+        name_key=name_key(name),
         slug=unique_slugs([name])[0],
         role=role.strip()[:200],
         kind=kind or Actor.Kind.OTHER,
@@ -208,6 +222,8 @@ def record_status_change(
         import_ref=import_ref,
     )
     _save_event(change, sources, user, reason or "status change recorded")
+    if people:
+        check_people_totals([arrangement.pk])
     refresh_arrangements([arrangement.pk])
     data_changed()
     return change
@@ -295,12 +311,14 @@ def log_statement(
 def add_sources(
     *, record: StatusChange | Statement, sources: Sequence[Source], user: User = None, reason: str = ""
 ) -> int:
-    """Attach further sources to an existing event; returns how many were new to it."""
+    """Attach further sources to an existing event; returns how many were new to it. The event gets a history entry
+    (its sources are part of it: the changes API lists it)."""
     sources = check_sources(sources)
     have = set(record.sources.values_list("pk", flat=True))
     new = [s for s in sources if s.pk not in have]
     if new:
         record.sources.add(*new)
+        note_sources_added([record], user, reason)
         refresh_arrangements(arrangement_ids(record))
         data_changed()
     return len(new)
@@ -401,7 +419,7 @@ def retract_record(*, obj: StatusChange | Statement, user: User, reason: str) ->
 
 
 EDITABLE_FIELDS = {
-    Source: {"publisher", "title", "published", "published_precision", "kind", "archive_url"},
+    Source: {"publisher", "origin", "title", "published", "published_precision", "kind", "archive_url"},
     Actor: {"name", "role", "kind", "country"},
     Arrangement: {"summary"},
     StatusChange: {"status", "date", "date_precision", "note", "people"},
@@ -468,17 +486,33 @@ def correct_record(
         changes.get("quote", obj.quote) or changes.get("paraphrase", obj.paraphrase)
     ):
         raise ValidationError({"quote": "A statement needs a quote or a paraphrase."})
+    for name in ("name", "publisher", "origin"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+    if isinstance(obj, Actor) and "name" in changes:
+        if not changes["name"]:
+            raise ValidationError({"name": "An actor needs a name."})
+        if Actor.objects.filter(name_key=name_key(changes["name"])).exclude(pk=obj.pk).exists():
+            raise ValidationError({"name": f"Another actor is already named {changes['name']!r} (in any case)."})
+    if isinstance(obj, Source) and "publisher" in changes and not changes["publisher"]:
+        raise ValidationError({"publisher": "A source needs its publisher."})
     if isinstance(obj, StatusChange):  # its arrangement's derived state is rewritten below: queue up
         Arrangement.objects.select_for_update().filter(pk=obj.arrangement_id).exists()
     for name, value in changes.items():
         setattr(obj, name, value)
+    if isinstance(obj, Actor):
+        obj.name_key = name_key(obj.name)
+    elif isinstance(obj, Source):
+        set_source_keys(obj)
     track(obj, user, reason)
     obj.save()
+    if isinstance(obj, StatusChange) and changes.get("people"):
+        check_people_totals([obj.arrangement_id])
     if isinstance(obj, (StatusChange, Statement, Term)):
         refresh_arrangements(arrangement_ids(obj))
     elif isinstance(obj, Actor):  # an actor's country or kind decides whether its statements make a dispute
         refresh_arrangements(Arrangement.objects.filter(statements__actor=obj).values_list("pk", flat=True))
-    elif isinstance(obj, Source):  # a publisher's name decides the count of independent publishers
+    elif isinstance(obj, Source):  # its publisher and origin decide the count of independent publishers
         refresh_arrangements(Arrangement.objects.filter(status_changes__sources=obj).values_list("pk", flat=True))
     data_changed()
     return obj

@@ -1,4 +1,4 @@
-"""Template helpers: dates at their precision, status labels and colours."""
+"""Template helpers: dates at their precision, status labels and colours, a dictionary look-up."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def partial_date_iso(value: dt.date | None, precision: str) -> str:
 @register.filter(name="status_label")
 def status_label_filter(value: str) -> str:
     return status_label(value)
+
+
+@register.filter
+def get_item(mapping: dict, key: str) -> object:
+    """`mapping[key]` in a template (None when absent)."""
+    return mapping.get(key)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,10 +1,13 @@
 """Server-rendered views, split by concern: public pages, research lists, the editor area, health."""
 
+from .archive import capture_text, capture_warc, editor_archive_source, editor_resolve_drift, source
 from .compare import compare_export, compare_page
+from .data import data_index, release_zip
 from .editor import (
     editor_check_source,
     editor_correct,
     editor_home,
+    editor_records_check,
     editor_required,
     editor_retract,
     editor_source_lookup,
@@ -21,6 +24,8 @@ from .research import research_export, research_list
 
 __all__ = [
     "actor",
+    "capture_text",
+    "capture_warc",
     "changes",
     "compare_export",
     "compare_page",
@@ -28,10 +33,14 @@ __all__ = [
     "country",
     "country_card",
     "country_panel",
+    "data_index",
+    "editor_archive_source",
     "editor_check_source",
     "editor_correct",
     "editor_home",
+    "editor_records_check",
     "editor_required",
+    "editor_resolve_drift",
     "editor_retract",
     "editor_source_lookup",
     "editor_statement",
@@ -46,7 +55,9 @@ __all__ = [
     "home",
     "map_png",
     "map_svg",
+    "release_zip",
     "research_export",
     "research_list",
+    "source",
     "status_css",
 ]

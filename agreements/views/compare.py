@@ -15,7 +15,6 @@ from django.utils import timezone
 from ..compare import CSV_COLUMNS, Comparison, compare, comparison_json, move_rows
 from ..exporters import csv_lines
 from ..forms import DEFAULT_SENDING_STATE, CompareQuery
-from ..mapstate import ALL_SENDING_STATES
 from ..models import Country
 from ..share import share_context
 
@@ -27,11 +26,11 @@ def _read(request: HttpRequest) -> tuple[CompareQuery, dict[str, Any], Compariso
     if not form.is_valid():
         return form, {}, None
     data = form.cleaned_data
-    sending = data["sending_state"] or DEFAULT_SENDING_STATE
+    sending = form.sending
     params = {
         "start": data["from"],
         "end": data["to"],
-        "sending_state": None if sending == ALL_SENDING_STATES else sending,
+        "sending_state": None if form.every_sender else sending,
         "receiving_country": data.get("country") or None,
     }
     return form, params | {"sending": sending}, compare(**params)

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -24,10 +24,13 @@ from ..forms import (
     TermForm,
     VerifyForm,
     correction_form,
+    show_errors,
 )
-from ..models import Actor, Arrangement, Source, Statement, StatusChange, Term
+from ..models import Actor, Arrangement, Source, SourceDrift, Statement, StatusChange, Term
+from ..quality import records_check
 from ..querysets import history_entries
 from ..roles import is_editor
+from .redirects import next_url
 
 
 def editor_required(view: Any) -> Any:
@@ -62,10 +65,18 @@ MY_EDITS = [
 
 @editor_required
 def editor_home(request: HttpRequest) -> HttpResponse:
-    """The needs-review queue (longest stale first) and the editor's own recent edits."""
+    """The needs-review queue (longest stale first), sources changed or gone since archived, and the editor's own
+    recent edits."""
     queue = list(Arrangement.objects.current().stale().with_related().order_by("stale_after", "pk")[:200])
+    drifts = list(
+        SourceDrift.objects.filter(resolved_at__isnull=True).select_related("source", "capture").order_by("found_at")
+    )
     mine = history_entries(MY_EDITS, user=request.user, limit=30)
-    return render(request, "agreements/editor/home.html", {"queue": queue, "mine": mine, "verify_form": VerifyForm()})
+    return render(
+        request,
+        "agreements/editor/home.html",
+        {"queue": queue, "drifts": drifts, "mine": mine, "verify_form": VerifyForm()},
+    )
 
 
 def _log_view(form_class: Any, title: str, done: Callable[[Any], str], template: str = "") -> Callable[..., Any]:
@@ -112,14 +123,27 @@ editor_term = _log_view(
 
 
 @editor_required
+def editor_records_check(request: HttpRequest) -> HttpResponse:
+    """What a careful editor would fix (the same list as `manage.py check_records`), each with its link."""
+    checks = records_check()
+    total = sum(len(check.findings) for check in checks)
+    return render(request, "agreements/editor/records_check.html", {"checks": checks, "total": total})
+
+
+@editor_required
 @require_POST
 def editor_verify(request: HttpRequest, pk: int) -> HttpResponse:
     arrangement = get_object_or_404(Arrangement, pk=pk)
     form = VerifyForm(request.POST)
     if form.is_valid():
-        services.verify_arrangement(arrangement=arrangement, user=request.user, note=form.cleaned_data["note"])
-        messages.success(request, f"{arrangement}: verified as still accurate.")
-        return redirect(request.POST.get("next") or "agreements:editor")
+        try:
+            target = next_url(request, "agreements:editor")
+        except ValidationError as exc:
+            show_errors(form, exc)
+        else:
+            services.verify_arrangement(arrangement=arrangement, user=request.user, note=form.cleaned_data["note"])
+            messages.success(request, f"{arrangement}: verified as still accurate.")
+            return HttpResponseRedirect(target)
     return render(request, "agreements/editor/form.html", {"form": form, "title": f"Verify {arrangement}"}, status=400)
 
 
@@ -147,18 +171,24 @@ def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            show_errors(form, exc, names={})
         else:
             messages.success(request, f"Corrected: {obj}.")
             return redirect("agreements:editor")
     status = 400 if request.method == "POST" else 200
     history = list(obj.history.select_related("history_user").order_by("-history_date")[:20])
-    check_url = reverse("agreements:editor-check-source", args=[obj.pk]) if kind == "source" else None
+    actions = (
+        {
+            "check_url": reverse("agreements:editor-check-source", args=[obj.pk]),
+            "archive_url": reverse("agreements:editor-archive-source", args=[obj.pk]),
+        }
+        if kind == "source"
+        else {}
+    )
     return render(
         request,
         "agreements/editor/form.html",
-        {"form": form, "title": f"Correct {obj}", "history": history, "check_url": check_url},
+        {"form": form, "title": f"Correct {obj}", "history": history, **actions},
         status=status,
     )
 
@@ -173,7 +203,7 @@ def editor_retract(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         try:
             services.retract_record(obj=obj, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            form.add_error("reason", exc.message_dict.get("reason", exc.messages))
+            show_errors(form, exc, names={})
         else:
             messages.success(request, f"Retracted: {obj}.")
             return redirect("agreements:editor")
@@ -196,9 +226,8 @@ def editor_check_source(request: HttpRequest, pk: int) -> HttpResponse:
 @editor_required
 def editor_source_lookup(request: HttpRequest) -> JsonResponse:
     """Is this URL a source on record? (The editor forms ask before they ask for publisher and title.)"""
-    url = request.GET.get("url", "")
     try:
-        services.clean_http_url(url, field="url")
+        url = services.clean_http_url(request.GET.get("url", ""), field="url")
     except ValidationError as exc:
         return JsonResponse({"valid": False, "error": exc.message_dict["url"][0]})
     source = Source.objects.by_url(url).first()
@@ -209,6 +238,8 @@ def editor_source_lookup(request: HttpRequest) -> JsonResponse:
             "valid": True,
             "exists": True,
             "publisher": source.publisher,
+            "origin": source.origin,
+            "cited_as": source.cited_as,
             "title": source.title,
             "published": source.published_display,
             "kind": source.get_kind_display(),

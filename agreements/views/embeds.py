@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from ..charts import mapsvg, timeline
+from ..charts import mapsvg
 from ..dates import Precision, humanize_partial_date
+from ..figures import country_timelines
 from ..mapstate import BadQuery, map_state, map_states, picture_countries, sending_heading
-from ..models import Arrangement, Country, StatusChange
+from ..models import Arrangement, Country
 from .pictures import map_page_url
 
 
@@ -59,23 +60,6 @@ def embed_map(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _timeline(changes: list[StatusChange], role: str) -> list[timeline.TimelineRow]:
-    """Timeline rows of one role: as receiving country a row per sending state, as sending state per receiver."""
-    other = "sending_state" if role == "receiving" else "receiving_country"
-    return timeline.timeline_rows(
-        (
-            getattr(c.arrangement, f"{other}_id"),
-            getattr(c.arrangement, other).name,
-            c.date,
-            c.date_precision,
-            c.status,
-            c.people,
-            "; ".join(f"{s.publisher}, {s.published_display}".rstrip(", ") for s in c.sources.all()),
-        )
-        for c in changes
-    )
-
-
 def embed_country(request: HttpRequest, iso2: str) -> HttpResponse:
     """GET /embed/countries/<iso2>/ — one country's status (each sending state's arrangement) and timeline."""
     country = get_object_or_404(Country, pk=iso2.upper())
@@ -83,23 +67,7 @@ def embed_country(request: HttpRequest, iso2: str) -> HttpResponse:
         Arrangement.objects.touching(country).current().with_related().order_by("sending_state__name", "pk")
     )
     receiving_ids = {a.pk for a in arrangements if a.receiving_country_id == country.pk}
-    changes = list(
-        StatusChange.objects.filter(arrangement__in=[a.pk for a in arrangements])
-        .select_related("arrangement__sending_state", "arrangement__receiving_country")
-        .prefetch_related("sources")
-        .order_by("date", "recorded_at", "id")
-    )
     today = timezone.localdate()
-    pictures = []
-    for role, heading in (
-        ("receiving", f"{country.name} as receiving country"),
-        ("sending", f"{country.name} as sending state"),
-    ):
-        mine = [c for c in changes if (c.arrangement_id in receiving_ids) == (role == "receiving")]
-        if mine:
-            rows = _timeline(mine, role)
-            svg = timeline.timeline_svg(rows, end=today, heading=heading)
-            pictures.append({"heading": heading, "rows": rows, "svg": mark_safe(svg), "role": role})  # noqa: S308
     return render(
         request,
         "agreements/embed/country.html",
@@ -107,7 +75,7 @@ def embed_country(request: HttpRequest, iso2: str) -> HttpResponse:
             "country": country,
             "receiving": [a for a in arrangements if a.pk in receiving_ids],
             "sending": [a for a in arrangements if a.pk not in receiving_ids],
-            "timelines": pictures,
+            "timelines": country_timelines(country, [a.pk for a in arrangements]),
             "day": today,
             "day_display": humanize_partial_date(today, Precision.DAY),
             "full_url": request.build_absolute_uri(country.get_absolute_url()),

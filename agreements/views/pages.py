@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -13,7 +12,8 @@ from django.urls import reverse
 
 from ..dates import Precision, humanize_partial_date
 from ..exporters import csv_lines, record_rows
-from ..forms import DEFAULT_SENDING_STATE, MapQuery, RecordsExportForm
+from ..figures import country_timelines, headline, sender_timeline, status_counts
+from ..forms import ALL_SENDING_STATES, MapQuery, RecordsExportForm
 from ..mapstate import MapState, step_at, timeline_steps
 from ..models import PUBLIC_HISTORY, Actor, Arrangement, Country, Statement, StatusChange, status_label
 from ..querysets import history_entries, sources_of
@@ -54,60 +54,75 @@ def _sending_states() -> list[Any]:
 
 
 def _map_state(request: HttpRequest) -> tuple[MapQuery, str, date | None]:
+    """The map's query (the one form), the sending state (ISO alpha-2 or "all") and the as-of date."""
     form = MapQuery(request.GET)
-    cleaned = form.cleaned_data if form.is_valid() else {}
-    return form, cleaned.get("sending_state") or DEFAULT_SENDING_STATE, cleaned.get("as_of")
+    return form, form.sending, (form.cleaned_data.get("as_of") if form.is_valid() else None)
+
+
+def _senders(sending: str) -> str | None:
+    """The sending-state filter of a map state: None (no filter) for every sending state."""
+    return None if sending == ALL_SENDING_STATES else sending
+
+
+def _leading(arrangements: list[Any]) -> list[Any]:
+    """One arrangement per receiving country, the most advanced (what colours the map of every sending state)."""
+    by_country: dict[str, list[Any]] = {}
+    for a in arrangements:
+        by_country.setdefault(a.receiving_country_id, []).append(a)
+    return [Arrangement.by_precedence(group)[0] for group in by_country.values()]
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The map of receiving countries for one sending state (default US), as of now or a past date.
+    """The map of receiving countries for one sending state (default US) or every one, as of now or a past date.
 
-    The legend and the table of countries with reports are one fragment (`#map-side`) that the map's script
-    reloads with htmx when the sending state or the date changes; the panel is the same fragment as /panel/.
+    The legend, headline figures, table of countries with reports and status timeline are one fragment
+    (`#map-side`) that the map's script reloads with htmx when the sending state or the date changes; the panel is
+    the same fragment as /panel/.
     """
     form, sending, as_of = _map_state(request)
-    arrangements = list(
-        Arrangement.objects.for_sending_state(sending).at(as_of).with_related().order_by("receiving_country__name")
-    )
-    counts = Counter(a.at_status for a in arrangements)
+    senders = _senders(sending)
+    arrangements = Arrangement.by_precedence(Arrangement.objects.for_sending_state(senders).at(as_of).with_related())
+    arrangements.sort(key=lambda a: a.receiving_country.name)  # stable: each country's senders stay in precedence
+    sending_name = _sending_name(sending)
+    latest = StatusChange.objects.for_sending_state(senders).up_to(as_of).latest_first()
+    figures = headline(_leading(arrangements), arrangements, latest)
     context: dict[str, Any] = {
         "form": form,
         "sending_state": sending,
+        "sending_name": sending_name,
+        "every_sender": senders is None,
         "as_of": as_of,
         "arrangements": arrangements,
-        "legend": [
-            {"value": value, "label": label, "count": counts.get(value, 0)}
-            for value, label in Arrangement.Status.choices
-        ],
+        "legend": figures.by_status,
+        "figures": figures,
+        "timeline": sender_timeline(senders, sending_name, as_of),
     }
     if getattr(request, "htmx", False) and request.htmx.target == "map-side":  # type: ignore[attr-defined]
         return render(request, "agreements/_map_side.html", context)
     selected = form.cleaned_data.get("country") if form.is_valid() else None
     if selected:
         context["panel"] = _panel_context(selected, sending, as_of)
-    sending_states = _sending_states()
     steps = timeline_steps()
     context |= {
-        "sending_states": sending_states,
+        "sending_states": _sending_states(),
         "countries": Country.objects.order_by("name").only("iso2", "name"),
         "selected": selected,
         "steps": steps,
         "step_index": step_at(steps, as_of),
         "as_of_display": humanize_partial_date(as_of, Precision.DAY) if as_of else steps[-1].label if steps else "",
     }
-    context |= _map_share(request, MapState(sending, as_of, selected or ""), sending_states, "Map")
+    context |= _map_share(request, MapState(sending, as_of, selected or ""), sending_name, "Map")
     return render(request, "agreements/home.html", context)
 
 
-def _map_share(request: HttpRequest, state: MapState, sending_states: list[Any], page: str) -> dict[str, Any]:
+def _map_share(request: HttpRequest, state: MapState, name: str, page: str) -> dict[str, Any]:
     """Share card, embed and citation of a view of the map (the map page, the countries table)."""
-    name = next((s.name for s in sending_states if s.iso2 == state.sending_state), state.sending_state)
     when = f", as of {state.day_display}" if state.as_of else ""
     return share_context(
         request,
         title=f"{page}: {name}{when}",
         description=(
-            f"Countries that {name} has approached or agreed with to take deported people who are not their "
+            f"Countries that {name} approached or agreed with to take deported people who are not their "
             f"nationals{when}, by status, each backed by sources you can open."
         ),
         image=f"{reverse('agreements:map-png')}?{state.query()}",
@@ -120,26 +135,29 @@ def _map_share(request: HttpRequest, state: MapState, sending_states: list[Any],
 
 
 def _panel_context(iso2: str, sending_state: str, as_of: date | None) -> dict[str, Any]:
-    """What the map's side panel shows for one country and sending state: a fixed number of queries."""
+    """What the map's side panel shows for one country and one sending state (or every one, most advanced first):
+    a fixed number of queries."""
     country = get_object_or_404(Country, pk=iso2.upper())
-    sending = get_object_or_404(Country, pk=sending_state)
-    arrangement = (
-        Arrangement.objects.for_sending_state(sending)
+    senders = _senders(sending_state)
+    sending = None if senders is None else get_object_or_404(Country, pk=senders)
+    arrangements = Arrangement.by_precedence(
+        Arrangement.objects.for_sending_state(senders)
         .for_receiving_country(country)
         .at(as_of)
+        .with_related()
         .with_evidence(as_of)
-        .first()
     )
-    context: dict[str, Any] = {"country": country, "sending": sending, "as_of": as_of, "arrangement": arrangement}
-    if arrangement is not None:
+    context: dict[str, Any] = {"country": country, "sending": sending, "as_of": as_of, "arrangements": arrangements}
+    if arrangements:
         statements = list(
-            Statement.objects.filter(arrangements=arrangement)
+            Statement.objects.filter(arrangements__in=arrangements)
+            .distinct()
             .up_to(as_of)
             .with_related()
             .latest_first()[:PANEL_STATEMENTS]
         )
-        shown = {s.pk for s in arrangement.backing_sources}  # in the evidence block already
-        changes = StatusChange.objects.filter(arrangement=arrangement).up_to(as_of).prefetch_related("sources")
+        shown = {s.pk for a in arrangements for s in a.backing_sources}  # in the evidence blocks already
+        changes = StatusChange.objects.filter(arrangement__in=arrangements).up_to(as_of).prefetch_related("sources")
         cited = sources_of(changes, statements)
         context["statements"] = statements
         context["sources"] = [s for s in cited if s.pk not in shown]
@@ -151,8 +169,7 @@ def country_panel(request: HttpRequest, iso2: str) -> HttpResponse:
     form = MapQuery(request.GET)
     if not form.is_valid():
         return JsonResponse(form.errors.get_json_data(), status=400)
-    sending = form.cleaned_data["sending_state"] or DEFAULT_SENDING_STATE
-    context = _panel_context(iso2, sending, form.cleaned_data["as_of"])
+    context = _panel_context(iso2, form.sending, form.cleaned_data["as_of"])
     return render(request, "agreements/_panel.html", {"panel": context, "editing": is_editor(request.user)})
 
 
@@ -185,13 +202,18 @@ def aria_sort(sort: str, key: str) -> str:
 
 
 def countries(request: HttpRequest) -> HttpResponse:
-    """Every country with its status for one sending state: the map as a table."""
+    """Every country with its status for one sending state (or its most advanced among all): the map as a table."""
     form, sending, as_of = _map_state(request)
-    rows = Country.objects.with_arrangements(sending, as_of)
+    senders = _senders(sending)
+    if senders is None:
+        every = Country.objects.with_senders(as_of)
+        rows = [(country, arrangements[0] if arrangements else None) for country, arrangements in every]
+        others = {country.pk: arrangements for country, arrangements in every}
+    else:
+        rows, others = Country.objects.with_arrangements(sending, as_of), {}
     sort = request.GET.get("sort", "name")
     key, descending = COUNTRY_SORTS.get(sort.lstrip("-"), COUNTRY_SORTS["name"]), sort.startswith("-")
     rows.sort(key=lambda row: key(*row), reverse=descending)
-    sending_states = _sending_states()
     columns = [
         {"key": k, "label": label, "sort": ("-" + k if sort == k else k), "aria": aria_sort(sort, k)}
         for k, label in COUNTRY_COLUMNS
@@ -204,11 +226,18 @@ def countries(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "columns": columns,
             "sending_state": sending,
-            "sending_states": sending_states,
+            "sending_states": _sending_states(),
+            "every_sender": senders is None,
+            "senders": others,
             "as_of": as_of,
         }
-        | _map_share(request, MapState(sending, as_of), sending_states, "Countries"),
+        | _map_share(request, MapState(sending, as_of), _sending_name(sending), "Countries"),
     )
+
+
+def _sending_name(sending: str) -> str:
+    """The name of a map's sending state ("every sending state" for all of them), for titles."""
+    return "every sending state" if _senders(sending) is None else Country.objects.get(pk=sending).name
 
 
 def country(request: HttpRequest, iso2: str) -> HttpResponse:
@@ -237,13 +266,17 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
         .select_related("history_user")
         .order_by("-history_date")[:20]
     )
+    receiving = [a for a in arrangements if a.receiving_country_id == country.pk]
+    sending = [a for a in arrangements if a.sending_state_id == country.pk]
     return render(
         request,
         "agreements/country.html",
         {
             "country": country,
-            "receiving": [a for a in arrangements if a.receiving_country_id == country.pk],
-            "sending": [a for a in arrangements if a.sending_state_id == country.pk],
+            "receiving": receiving,
+            "sending": sending,
+            "timelines": country_timelines(country, arrangement_ids),
+            "legend": status_counts(sending),
             "timeline": timeline,
             "totals": totals,
             "more": totals["changes"] + totals["statements"] > len(timeline),

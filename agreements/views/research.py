@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from .. import services
 from ..exporters import arrangements_geojson, list_csv, list_json
 from ..lists import PAGE_SIZE, SPECS, filter_errors
 from ..share import share_context
@@ -47,8 +49,14 @@ def _facet_fields(spec: Any, fs: Any, counts: dict[str, dict[str, int]]) -> list
 def research_list(request: HttpRequest, slug: str) -> HttpResponse:
     """A research list: filters with facet counts, sorting, pagination, exports and feed — all state in the URL."""
     spec = SPECS[slug]
+    number = request.GET.get("page") or "1"
+    try:
+        # A stale link past the last page shows the last page; a page that is no page at all is a 400.
+        number = number if number == "last" else str(services.whole_number(number, field="page", minimum=1))
+    except ValidationError as exc:
+        return JsonResponse({"errors": exc.message_dict}, status=400)
     fs, qs = spec.filtered(request.GET)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(number)
     counts = spec.facet_counts(request.GET) if fs.is_valid() else {}
     sort = spec.sort_key(request.GET)
     columns = [

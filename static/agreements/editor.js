@@ -21,7 +21,7 @@ async function lookUp() {
     status.textContent = info.error;
     if (newSource) newSource.hidden = false;
   } else if (info.exists) {
-    status.textContent = `Source on record: ${info.publisher}${info.title ? ` — ${info.title}` : ""}${info.published ? ` (${info.published})` : ""}. It will be reused.`;
+    status.textContent = `Source on record: ${info.cited_as}${info.title ? ` — ${info.title}` : ""}${info.published ? ` (${info.published})` : ""}. It will be reused.`;
     if (newSource) newSource.hidden = true;
   } else {
     status.textContent = "A new source: give its publisher (and title, date and kind if you have them).";

@@ -1,0 +1,143 @@
+// The choropleth itself, shared by the map page (map.js) and a sending state's own country page (countrymap.js):
+// Leaflet with no tile layer, country shapes from the project's boundaries file, fills from /api/v1/map/. The
+// element says where to read (data-map-url, data-boundaries-url); the caller says what to do when a country is
+// chosen. It renders no text of its own beyond each shape's accessible name.
+import { decodeFeatures } from "./topojson.js";
+
+const L = window.L;
+
+export async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+export function showError(mapEl, error) {
+  const message = document.createElement("p");
+  message.className = "map-error";
+  message.textContent = `The map could not be drawn: ${error.message}`;
+  mapEl.replaceChildren(message);
+}
+
+// createMap(mapEl, onSelect) -> { start(query), load(query), restyle(selected) }; `query` is the URL query of
+// /api/v1/map/ (sending_state, as_of); onSelect(iso2) runs on a click, Enter or Space on a country.
+export function createMap(mapEl, onSelect) {
+  let entries = new Map(); // iso2 -> entry of the /api/v1/map/ payload
+  let colours = {};
+  let noReports = "#F4F4F1";
+  let selected = "";
+  const layersByIso = new Map(); // iso2 -> [layer, ...]
+
+  const map = L.map(mapEl, {
+    minZoom: 1,
+    maxZoom: 7,
+    zoomSnap: 0.25,
+    worldCopyJump: false,
+    maxBounds: [
+      [-75, -220],
+      [88, 220],
+    ],
+    attributionControl: false,
+    keyboard: true,
+  });
+  map.fitBounds([
+    [-50, -165],
+    [72, 175],
+  ]);
+
+  function styleOf(entry) {
+    const reported = entry && entry.status;
+    return {
+      fillColor: reported ? colours[entry.status] : noReports,
+      fillOpacity: 1,
+      color: entry && entry.disputed ? "#000000" : reported ? "#333333" : "#9a9a9a",
+      weight: entry && entry.disputed ? 2.5 : reported ? 1 : 0.5,
+      dashArray: entry && entry.stale ? "4 3" : null,
+    };
+  }
+
+  function labelOf(entry) {
+    const notes = [entry.disputed && "disputed", entry.stale && "not verified recently"].filter(Boolean);
+    return `${entry.name}: ${entry.status_label}${notes.length ? ` (${notes.join(", ")})` : ""}`;
+  }
+
+  function decorate(layer, iso2) {
+    const el = layer.getElement();
+    if (!el) return;
+    el.dataset.iso2 = iso2;
+    el.setAttribute("role", "button");
+    el.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        onSelect(iso2);
+      }
+    });
+  }
+
+  function restyle(chosen = selected) {
+    selected = chosen;
+    for (const [iso2, layers] of layersByIso) {
+      const entry = entries.get(iso2);
+      layers.forEach((layer, index) => {
+        layer.setStyle(styleOf(entry));
+        const el = layer.getElement();
+        if (!el || !entry) return;
+        el.setAttribute("aria-label", labelOf(entry));
+        el.dataset.status = entry.status || "";
+        // Only countries with reports are tab stops (one per country), in alphabetical order of the DOM.
+        if (entry.status && index === 0) el.setAttribute("tabindex", "0");
+        else el.removeAttribute("tabindex");
+        el.classList.toggle("is-selected", iso2 === selected);
+      });
+    }
+  }
+
+  function addLayer(iso2, layer) {
+    if (!layersByIso.has(iso2)) layersByIso.set(iso2, []);
+    layersByIso.get(iso2).push(layer);
+    layer.on("click", () => onSelect(iso2));
+  }
+
+  function buildLayers(topology) {
+    const name = (iso2) => (entries.get(iso2) || {}).name || "~";
+    const features = decodeFeatures(topology, "countries").sort((a, b) => name(a.id).localeCompare(name(b.id)));
+    L.geoJSON(features, {
+      style: { fillColor: noReports, fillOpacity: 1, color: "#9a9a9a", weight: 0.5 },
+      onEachFeature(feature, layer) {
+        if (!feature.id) {
+          layer.options.interactive = false; // no single ISO country (e.g. Siachen Glacier)
+          return;
+        }
+        addLayer(feature.id, layer);
+        layer.on("add", () => decorate(layer, feature.id));
+      },
+    }).addTo(map);
+    // Countries too small for a polygon at this scale are markers.
+    for (const entry of entries.values()) {
+      if (layersByIso.has(entry.iso2)) continue;
+      const marker = L.circleMarker([entry.latitude, entry.longitude], { radius: 5 });
+      addLayer(entry.iso2, marker);
+      marker.on("add", () => {
+        decorate(marker, entry.iso2);
+        marker.getElement().classList.add("microstate");
+      });
+      marker.addTo(map);
+    }
+  }
+
+  async function load(query) {
+    const data = await getJson(`${mapEl.dataset.mapUrl}?${query}`);
+    colours = data.colours;
+    noReports = data.no_reports_colour;
+    entries = new Map(data.results.map((e) => [e.iso2, e]));
+  }
+
+  async function start(query) {
+    const [topology] = await Promise.all([getJson(mapEl.dataset.boundariesUrl), load(query)]);
+    buildLayers(topology);
+    restyle();
+    mapEl.dataset.ready = "true";
+  }
+
+  return { start, load, restyle };
+}
