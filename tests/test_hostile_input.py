@@ -9,7 +9,7 @@ import json
 import pytest
 
 from agreements import services
-from agreements.importers import COLUMNS, ImportError_, import_records
+from agreements.importers import ImportError_, import_records
 from agreements.models import Arrangement, Source, Statement, StatusChange, Verification
 
 from .factories import database_snapshot
@@ -17,7 +17,7 @@ from .test_api_writes import CHANGE as API_CHANGE
 from .test_api_writes import STATEMENT as API_STATEMENT
 from .test_editor import STATEMENT
 from .test_importer import CHANGE as CSV_CHANGE
-from .test_importer import csv
+from .test_importer import HEADER, csv
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +192,7 @@ def test_nul_in_an_api_write_is_a_400_naming_the_field(editor, seed, url, payloa
     "column", ["note", "source_url", "source_publisher", "import_ref", "date", "receiving_country"]
 )
 def test_nul_in_an_import_cell_is_a_problem_on_its_line_and_column(seed, column):
-    cells = dict(zip(COLUMNS, CSV_CHANGE.split(","), strict=True))
+    cells = dict(zip(HEADER.split(","), CSV_CHANGE.split(","), strict=True))
     cells[column] = (cells[column] or "x") + NUL
     before = database_snapshot()
     with pytest.raises(ImportError_) as exc:
