@@ -46,23 +46,25 @@ def head(client, url: str) -> Head:
     return parser
 
 
-PAGES = {
-    "/": ("Map: United States", "/map.png?sending_state=US"),
-    "/?sending_state=US&as_of=2025-02-15": (
+MAP = "/map.png"
+# (page, its share title, its share image): the map with the page's own state, a country's card, else the map.
+PAGES = [
+    ("/", "Map: United States", MAP + "?sending_state=US"),
+    (
+        "/?sending_state=US&as_of=2025-02-15",
         "Map: United States, as of 15 February 2025",
-        "/map.png?sending_state=US&as_of=2025-02-15",
+        MAP + "?sending_state=US&as_of=2025-02-15",
     ),
-    "/countries/AO/": ("Angola", "/countries/AO/card.png"),
-    "/actors/marco-rubio/": ("Marco Rubio", "/map.png"),
-    "/statements/?stance=denies": ("Statements", "/map.png"),
-    "/changes/compare/?from=2025-02-15&to=2025-05-31": ("What changed, 15 February 2025 to 31 May 2025", "/map.png"),
-    "/data/": ("Data releases", "/map.png"),
-}
+    ("/countries/AO/", "Angola", "/countries/AO/card.png"),
+    ("/actors/marco-rubio/", "Marco Rubio", MAP),
+    ("/statements/?stance=denies", "Statements", MAP),
+    ("/changes/compare/?from=2025-02-15&to=2025-05-31", "What changed, 15 February 2025 to 31 May 2025", MAP),
+    ("/data/", "Data releases", MAP),
+]
 
 
-@pytest.mark.parametrize("url", PAGES)
-def test_share_tags_name_the_page_and_its_picture(client, seed, url):
-    title, image = PAGES[url]
+@pytest.mark.parametrize(("url", "title", "image"), PAGES)
+def test_share_tags_name_the_page_and_its_picture(client, seed, url, title, image):
     tags = head(client, url)
     meta = tags.meta
     assert tags.canonical == [f"http://testserver{url}"]
