@@ -80,7 +80,8 @@ def _cacheable(request: HttpRequest) -> bool:
 def _variant(request: HttpRequest) -> str:
     variant = "|".join(
         (
-            request.get_full_path(),
+            # Scheme and host too: pages carry absolute URLs (canonical, share image, citation, embed snippet).
+            request.build_absolute_uri(),
             request.headers.get("HX-Request", ""),
             request.headers.get("HX-Target", "")[:50],
             request.headers.get("Accept", "")[:100],

@@ -5,11 +5,13 @@ services raise is shown next to the field it names."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from . import services
 from .dates import Precision
@@ -40,6 +42,35 @@ class MapQuery(forms.Form):
     @property
     def every_sender(self) -> bool:
         return self.sending == ALL_SENDING_STATES
+
+
+class PictureSize(forms.Form):
+    """The size of a picture of the map (/map.svg, /map.png): its width in px; the height keeps 1200:630."""
+
+    width = forms.IntegerField(required=False, min_value=600, max_value=2400)
+
+
+class CompareQuery(MapQuery):
+    """What changed between two dates (`from`, `to`: YYYY-MM-DD), with the map's filters (sending state; `country`
+    narrows to one receiving country). `to` defaults to today and `from` to 30 days before it."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so the field is added here rather than declared.
+        self.fields["from"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+        self.fields["to"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+        del self.fields["as_of"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        end = data.get("to") or timezone.localdate()
+        start = data.get("from") or end - dt.timedelta(days=30)
+        if "from" in self.errors or "to" in self.errors:
+            return data
+        if start > end:
+            self.add_error("from", f"must be on or before `to` ({end.isoformat()}).")
+        data["from"], data["to"] = start, end
+        return data
 
 
 class RecordsExportForm(forms.Form):

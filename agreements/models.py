@@ -676,3 +676,14 @@ class Release(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:release-zip", args=[self.number])
+
+
+# The records whose edits the public sees (the /changes/ page) and whose latest edit dates a citation.
+PUBLIC_HISTORY: list[tuple[type[models.Model], str]] = [
+    (StatusChange, "Status change"),
+    (Statement, "Statement"),
+    (Source, "Source"),
+    (Actor, "Actor"),
+    (Arrangement, "Arrangement"),
+    (Term, "Term"),
+]

@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from . import api, feeds, views
 from .caching import cached_response as cached
 from .lists import SPECS
+from .views.embeds import frame_ancestors
 
 app_name = "agreements"
 LISTS = "|".join(SPECS)
@@ -50,4 +51,14 @@ urlpatterns = [
     path("api/v1/countries/", cached(api.CountryList.as_view()), name="api-countries"),
     path("api/v1/map/", cached(api.MapView.as_view()), name="api-map"),
     path("api/v1/changes/", cached(api.ChangeList.as_view()), name="api-changes"),
+]
+# For the newsroom: what changed between two dates, pictures, and the only routes another site may frame.
+urlpatterns += [
+    path("changes/compare/", cached(views.compare_page), name="compare"),
+    re_path(r"^changes/compare/export\.(?P<fmt>csv|json)$", cached(views.compare_export), name="compare-export"),
+    path("map.svg", cached(views.map_svg), name="map-svg"),
+    path("map.png", cached(views.map_png), name="map-png"),
+    path("countries/<str:iso2>/card.png", cached(views.country_card), name="country-card"),
+    path("embed/map/", frame_ancestors(cached(views.embed_map)), name="embed-map"),
+    path("embed/countries/<str:iso2>/", frame_ancestors(cached(views.embed_country)), name="embed-country"),
 ]

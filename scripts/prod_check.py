@@ -542,6 +542,9 @@ def public_pages(report: Report) -> None:
     paths += ["/feeds/changes/", "/feeds/statements/", "/feeds/arrangements/"]
     paths += [f"/api/v1/{name}/" for name in LISTS if name not in ("arrangements", "actors")]
     paths += ["/api/v1/countries/", "/api/v1/map/", "/api/schema/", "/healthz/live"]
+    # The newsroom's: what changed, pictures (resvg with the fonts the package ships), embeds.
+    paths += ["/changes/compare/", "/changes/compare/export.csv", "/changes/compare/export.json"]
+    paths += ["/map.svg", "/map.png", f"/countries/{iso2}/card.png", "/embed/map/", f"/embed/countries/{iso2}/"]
     for path in paths:
         probe(report, session, path)
     docs = probe(report, session, "/api/docs/")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from agreements.dates import format_partial_date, humanize_partial_date
 from agreements.models import status_label
@@ -33,3 +35,20 @@ def status_label_filter(value: str) -> str:
 def get_item(mapping: dict, key: str) -> object:
     """`mapping[key]` in a template (None when absent)."""
     return mapping.get(key)
+
+
+@register.simple_tag(takes_context=True)
+def citation(context: template.Context) -> Any:
+    """The page's citation (`{% citation as cite %}`): its title, permanent URL, the data edition, today's date."""
+    from agreements.citations import citation as cite
+    from agreements.citations import data_edition
+
+    url = context.get("permalink") or context.get("canonical_url")
+    if not url:
+        return None
+    return cite(
+        title=context.get("share_title") or "Third-Country Tracker",
+        url=url,
+        accessed=timezone.localdate(),
+        edition=data_edition(),
+    )

@@ -1,6 +1,7 @@
 """Server-rendered views, split by concern: public pages, research lists, the editor area, health."""
 
 from .archive import capture_text, capture_warc, editor_archive_source, editor_resolve_drift, source
+from .compare import compare_export, compare_page
 from .data import data_index, release_zip
 from .editor import (
     editor_check_source,
@@ -15,8 +16,10 @@ from .editor import (
     editor_term,
     editor_verify,
 )
+from .embeds import embed_country, embed_map
 from .health import healthz, healthz_live
 from .pages import actor, changes, countries, country, country_panel, export_records, home, status_css
+from .pictures import country_card, map_png, map_svg
 from .research import research_export, research_list
 
 __all__ = [
@@ -24,8 +27,11 @@ __all__ = [
     "capture_text",
     "capture_warc",
     "changes",
+    "compare_export",
+    "compare_page",
     "countries",
     "country",
+    "country_card",
     "country_panel",
     "data_index",
     "editor_archive_source",
@@ -41,10 +47,14 @@ __all__ = [
     "editor_status_change",
     "editor_term",
     "editor_verify",
+    "embed_country",
+    "embed_map",
     "export_records",
     "healthz",
     "healthz_live",
     "home",
+    "map_png",
+    "map_svg",
     "release_zip",
     "research_export",
     "research_list",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..models import Source, SourceCapture, SourceDrift, Statement, StatusChange
 from ..roles import is_editor
+from ..share import share_context
 from .editor import editor_required
 
 CITED_SHOWN = 50
@@ -36,6 +37,8 @@ def source(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "editing": is_editor(request.user),
     }
+    title = f"{source.publisher}: {source.title}" if source.title else source.publisher
+    context |= share_context(request, title=title, description=f"A source on record: {title}, and what cites it.")
     return render(request, "agreements/source.html", context)
 
 

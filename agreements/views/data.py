@@ -6,12 +6,16 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from ..models import Release
+from ..share import share_context
 from .archive import FOREVER, download
 
 
 def data_index(request: HttpRequest) -> HttpResponse:
     """Every release, newest first, with its size, SHA-256, counts and what changed."""
-    return render(request, "agreements/data.html", {"releases": list(Release.objects.order_by("-number"))})
+    share = share_context(
+        request, title="Data releases", description="Numbered, immutable releases of the whole dataset, to cite."
+    )
+    return render(request, "agreements/data.html", {"releases": list(Release.objects.order_by("-number"))} | share)
 
 
 def release_zip(request: HttpRequest, number: int) -> FileResponse:

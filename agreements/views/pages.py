@@ -8,25 +8,21 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
+from ..dates import Precision, humanize_partial_date
 from ..exporters import csv_lines, record_rows
 from ..figures import country_timelines, headline, sender_timeline, status_counts
 from ..forms import ALL_SENDING_STATES, MapQuery, RecordsExportForm
-from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
+from ..mapstate import MapState, step_at, timeline_steps
+from ..models import PUBLIC_HISTORY, Actor, Arrangement, Country, Statement, StatusChange, status_label
 from ..querysets import history_entries, sources_of
 from ..roles import is_editor
+from ..share import CARD_EMBED_HEIGHT, share_context
 
 TIMELINE_EVENTS = 100  # the country page shows the latest; the lists hold them all
 PANEL_STATEMENTS = 5
 CHANGES_SHOWN = 100
-PUBLIC_HISTORY = [
-    (StatusChange, "Status change"),
-    (Statement, "Statement"),
-    (Source, "Source"),
-    (Actor, "Actor"),
-    (Arrangement, "Arrangement"),
-    (Term, "Term"),
-]
 
 
 def export_records(request: HttpRequest) -> HttpResponseBase:
@@ -87,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
     senders = _senders(sending)
     arrangements = Arrangement.by_precedence(Arrangement.objects.for_sending_state(senders).at(as_of).with_related())
     arrangements.sort(key=lambda a: a.receiving_country.name)  # stable: each country's senders stay in precedence
-    sending_name = "every sending state" if senders is None else Country.objects.get(pk=sending).name
+    sending_name = _sending_name(sending)
     latest = StatusChange.objects.for_sending_state(senders).up_to(as_of).latest_first()
     figures = headline(_leading(arrangements), arrangements, latest)
     context: dict[str, Any] = {
@@ -106,12 +102,36 @@ def home(request: HttpRequest) -> HttpResponse:
     selected = form.cleaned_data.get("country") if form.is_valid() else None
     if selected:
         context["panel"] = _panel_context(selected, sending, as_of)
+    steps = timeline_steps()
     context |= {
         "sending_states": _sending_states(),
         "countries": Country.objects.order_by("name").only("iso2", "name"),
         "selected": selected,
+        "steps": steps,
+        "step_index": step_at(steps, as_of),
+        "as_of_display": humanize_partial_date(as_of, Precision.DAY) if as_of else steps[-1].label if steps else "",
     }
+    context |= _map_share(request, MapState(sending, as_of, selected or ""), sending_name, "Map")
     return render(request, "agreements/home.html", context)
+
+
+def _map_share(request: HttpRequest, state: MapState, name: str, page: str) -> dict[str, Any]:
+    """Share card, embed and citation of a view of the map (the map page, the countries table)."""
+    when = f", as of {state.day_display}" if state.as_of else ""
+    return share_context(
+        request,
+        title=f"{page}: {name}{when}",
+        description=(
+            f"Countries that {name} approached or agreed with to take deported people who are not their "
+            f"nationals{when}, by status, each backed by sources you can open."
+        ),
+        image=f"{reverse('agreements:map-png')}?{state.query()}",
+        image_alt=f"World map of third-country deportation arrangements for {name}{when}, coloured by status",
+        embed=f"{reverse('agreements:embed-map')}?{state.query()}",
+        embed_title=f"Third-Country Tracker: map of third-country deportation arrangements for {name}",
+        embed_what=f"the map for {name}{when}",
+        permalink=f"{request.path}?{state.query(pin=True, country=state.country)}",
+    )
 
 
 def _panel_context(iso2: str, sending_state: str, as_of: date | None) -> dict[str, Any]:
@@ -210,8 +230,14 @@ def countries(request: HttpRequest) -> HttpResponse:
             "every_sender": senders is None,
             "senders": others,
             "as_of": as_of,
-        },
+        }
+        | _map_share(request, MapState(sending, as_of), _sending_name(sending), "Countries"),
     )
+
+
+def _sending_name(sending: str) -> str:
+    """The name of a map's sending state ("every sending state" for all of them), for titles."""
+    return "every sending state" if _senders(sending) is None else Country.objects.get(pk=sending).name
 
 
 def country(request: HttpRequest, iso2: str) -> HttpResponse:
@@ -257,7 +283,34 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
             "sources": sources_of(shown),
             "history": history,
             "editing": is_editor(request.user),
-        },
+        }
+        | _country_share(request, country, arrangements),
+    )
+
+
+def _country_share(request: HttpRequest, country: Country, arrangements: list[Any]) -> dict[str, Any]:
+    """A country page's share card (its status card picture), embed (its card) and description."""
+    statuses = [
+        f"{a.sending_state.name}: {status_label(a.at_status)} since "
+        f"{humanize_partial_date(a.at_status_date, a.at_status_precision)}"
+        for a in arrangements
+        if a.receiving_country_id == country.pk
+    ]
+    sent = sum(1 for a in arrangements if a.sending_state_id == country.pk)
+    parts = statuses or [f"no reports of a sending state approaching {country.name}"]
+    if sent:
+        parts.append(
+            f"as a sending state, arrangements with {sent} receiving {'country' if sent == 1 else 'countries'}"
+        )
+    return share_context(
+        request,
+        title=country.name,
+        description=f"{country.name}, third-country deportation arrangements: {'; '.join(parts)}. With sources.",
+        image=reverse("agreements:country-card", args=[country.iso2]),
+        image_alt=f"{country.name}: status of third-country deportation arrangements",
+        embed=reverse("agreements:embed-country", args=[country.iso2]),
+        embed_what=f"{country.name}'s status and timeline",
+        embed_height=CARD_EMBED_HEIGHT,
     )
 
 
@@ -265,10 +318,20 @@ def actor(request: HttpRequest, slug: str) -> HttpResponse:
     """Everything one actor said, by date, with stance, what it concerns, and sources."""
     actor = get_object_or_404(Actor.objects.select_related("country"), slug=slug)
     statements = list(actor.statements.with_related().latest_first())
-    return render(request, "agreements/actor.html", {"actor": actor, "statements": statements})
+    about = ", ".join(part for part in (actor.role, actor.get_kind_display()) if part)
+    share = share_context(
+        request,
+        title=actor.name,
+        description=f"{actor.name} ({about}): {len(statements)} statement(s) on record, by date, with stance and "
+        "sources.",
+    )
+    return render(request, "agreements/actor.html", {"actor": actor, "statements": statements} | share)
 
 
 def changes(request: HttpRequest) -> HttpResponse:
     """Every edit, newest first, with who made it and why: the public record of changes."""
     entries = history_entries(PUBLIC_HISTORY, limit=CHANGES_SHOWN)
-    return render(request, "agreements/changes.html", {"entries": entries})
+    share = share_context(
+        request, title="Changes", description="Every edit to the record, newest first: who made it and why."
+    )
+    return render(request, "agreements/changes.html", {"entries": entries} | share)

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from .. import services
 from ..exporters import arrangements_geojson, list_csv, list_json
 from ..lists import PAGE_SIZE, SPECS, filter_errors
+from ..share import share_context
 from .pages import aria_sort
 
 
@@ -77,7 +78,11 @@ def research_list(request: HttpRequest, slug: str) -> HttpResponse:
         "columns": columns,
         "query": request.GET.urlencode(),
         "row_template": f"agreements/rows/{slug}.html",
-    }
+    } | share_context(
+        request,
+        title=str(spec.title),
+        description=f"{spec.title}: {page.paginator.count} on record under this filter, with sources; CSV and JSON.",
+    )
     template = "agreements/_list_body.html" if getattr(request, "htmx", False) else "agreements/list.html"
     return render(request, template, context, status=200 if fs.is_valid() else 400)
 

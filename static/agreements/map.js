@@ -57,6 +57,8 @@ panel.addEventListener("click", (event) => {
 });
 
 async function refresh() {
+  // Other modules (the timeline slider) follow the map's date through this event.
+  mapEl.dispatchEvent(new CustomEvent("mapstate", { detail: { sending: state.sending, asOf: state.asOf } }));
   await view.load(query());
   view.restyle(state.selected);
   await htmx.ajax("GET", `${mapEl.dataset.homeUrl}?${query()}`, { target: "#map-side", swap: "outerHTML" });
