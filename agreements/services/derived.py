@@ -1,6 +1,7 @@
-"""Derived state: each arrangement's stored status, people, last confirmed, staleness deadline, disputed and
-independent sources, brought in line with its event log by set-based UPDATEs built from the same expressions the
-as-of reads use (agreements.querysets), so the stored state and "as of today" are one rule."""
+"""Derived state: each arrangement's stored status, people (with the basis of the figure), last confirmed,
+staleness deadline, disputed and independent sources, brought in line with its event log by set-based UPDATEs
+built from the same expressions the as-of reads use (agreements.querysets), so the stored state and "as of today"
+are one rule."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def refresh_arrangements(ids: Iterable[int]) -> None:
             status_date=state["at_status_date"],
             status_precision=Coalesce(state["at_status_precision"], Value("")),
             people_transferred=state["at_people"],
+            people_counted=state["at_people_counted"],
+            people_reported=state["at_people_reported"],
+            people_total_id=state["at_people_total"],
+            people_basis=state["at_people_basis"],
             last_confirmed_at=state["at_confirmed"],
             disputed=state["at_disputed"],
         )
