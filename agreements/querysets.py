@@ -442,7 +442,7 @@ class ReportedTotalQuerySet(models.QuerySet):
     def standing(self) -> ReportedTotalQuerySet:
         """Totals whose event is not retracted, each with its event's date (`on`, `on_precision`) and the moment it
         was recorded (`on_recorded`): a total is dated by the status change or statement that reports it."""
-        Total = self.model
+        Total: Any = self.model
         return self.filter(status_change__retracted_at__isnull=True, statement__retracted_at__isnull=True).annotate(
             on=Total.EVENT_DATE, on_precision=Total.EVENT_PRECISION, on_recorded=Total.EVENT_RECORDED
         )

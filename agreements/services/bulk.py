@@ -379,8 +379,8 @@ def _record_transfers(
     # The status change that carries a statement row's nationalities is the one recorded with it.
     statements = {r.pk: r for _, r in transfer.nationalities.values() if isinstance(r, Statement)}
     for chunk in chunks(pk for pk, r in statements.items() if id(r) not in change_of):
-        for change in StatusChange.all_objects.filter(statement_id__in=chunk).order_by("pk"):
-            change_of.setdefault(id(statements[change.statement_id]), change)
+        for recorded in StatusChange.all_objects.filter(statement_id__in=chunk).order_by("pk"):
+            change_of.setdefault(id(statements[recorded.statement_id or 0]), recorded)
     targets = [
         (e, r, r if isinstance(r, StatusChange) else change_of.get(id(r))) for e, r in transfer.nationalities.values()
     ]
@@ -392,14 +392,14 @@ def _record_transfers(
             stored.setdefault(change_id, []).append((country, count))
     added: list[tuple[EventRow, Any]] = []
     new: list[TransferNationality] = []
-    for e, record, change in targets:
-        if change is None:
+    for e, record, target in targets:
+        if target is None:
             continue
-        if change.pk not in stored:
-            new += new_nationalities(change, e.nationalities)
+        if target.pk not in stored:
+            new += new_nationalities(target, e.nationalities)
             if id(record) in stored_before:
                 added.append((e, record))
-        elif stored[change.pk] != _codes(e.nationalities):
+        elif stored[target.pk] != _codes(e.nationalities):
             result.warnings.append(
                 f"line {e.line}: the record on file names other nationalities; the stored ones are kept "
                 "(correct them in the editor)"
