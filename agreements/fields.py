@@ -109,12 +109,22 @@ class NationalitiesWidget(forms.MultiWidget):
         for row in range(1, rows + 1):
             widgets.append(
                 forms.TextInput(
-                    attrs={"list": "country-names", "autocomplete": "off", "aria-label": f"Nationality {row}"}
+                    attrs={
+                        "list": "country-names",
+                        "autocomplete": "off",
+                        "aria-label": f"Nationality {row}",
+                        "placeholder": "Country",
+                    }
                 )
             )
             widgets.append(
                 forms.NumberInput(
-                    attrs={"min": 0, "max": MAX_INT, "aria-label": f"People of nationality {row} (optional)"}
+                    attrs={
+                        "min": 0,
+                        "max": MAX_INT,
+                        "aria-label": f"People of nationality {row} (optional)",
+                        "placeholder": "How many",
+                    }
                 )
             )
         super().__init__(widgets, attrs)
