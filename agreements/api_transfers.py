@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Prefetch
 from rest_framework import generics, serializers
 
-from .api import CitedSourceSerializer, NationalitySerializer, SourceSerializer
+from .api import CitedSourceSerializer, StatusChangeSerializer
 from .filters import TransferFilter
 from .models import ReportedTotal, StatusChange
 
@@ -21,37 +21,18 @@ class ReportedTotalSerializer(serializers.Serializer):
     source = CitedSourceSerializer()  # type: ignore[assignment]
 
 
-class TransferSerializer(serializers.ModelSerializer):
-    """One transfer: a status change that moved people (a number above 0, or their nationalities)."""
+class TransferSerializer(StatusChangeSerializer):
+    """One transfer: a status change that moved people (a number above 0, or their nationalities), with the name of
+    the receiving country and the cumulative totals its sources report."""
 
-    date = serializers.CharField(source="date_iso", help_text="At its precision.")
-    sending_state = serializers.CharField(source="arrangement.sending_state_id", help_text="ISO alpha-2.")
-    receiving_country = serializers.CharField(source="arrangement.receiving_country_id", help_text="ISO alpha-2.")
     receiving_country_name = serializers.CharField(source="arrangement.receiving_country.name")
     people = serializers.IntegerField(allow_null=True, help_text="People transferred in this event; null: not given.")
-    nationalities = NationalitySerializer(
-        source="nationality_list", many=True, read_only=True, help_text="In the order the sources give them."
-    )
     reported_totals = ReportedTotalSerializer(
         many=True, read_only=True, help_text="Cumulative totals for the arrangement reported by its sources."
     )
-    sources = SourceSerializer(many=True)
 
-    class Meta:
-        model = StatusChange
-        fields = [
-            "id",
-            "date",
-            "sending_state",
-            "receiving_country",
-            "receiving_country_name",
-            "status",
-            "people",
-            "nationalities",
-            "reported_totals",
-            "note",
-            "sources",
-        ]
+    class Meta(StatusChangeSerializer.Meta):
+        fields = [*StatusChangeSerializer.Meta.fields, "receiving_country_name", "reported_totals"]
 
 
 class TransferList(generics.ListAPIView):

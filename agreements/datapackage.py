@@ -237,7 +237,7 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "people_transferred",
                 "integer",
-                "At least this many people transferred: the larger of people_counted and people_reported.",
+                "At least: people_counted or people_reported, the larger.",
                 derived=True,
             ),
             Column(
@@ -248,12 +248,7 @@ TABLES: tuple[Table, ...] = (
                 derived=True,
             ),
             Column("people_counted", "integer", "The sum of its transfers reported with a number.", derived=True),
-            Column(
-                "people_reported",
-                "integer",
-                "The latest cumulative total reported (reported_totals).",
-                derived=True,
-            ),
+            Column("people_reported", "integer", "The latest cumulative total reported.", derived=True),
             Column(
                 "disputed", "boolean", "The two governments' latest statements contradict each other.", derived=True
             ),

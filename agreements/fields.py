@@ -142,10 +142,14 @@ class NationalitiesWidget(forms.MultiWidget):
         return format_html('<div class="nationality-rows">{}</div>', rows)
 
     def decompress(self, value: Any) -> list[Any]:
+        """Cleaned nationalities (`[{"country", "count"}]`) as the cells of every row, empty rows included."""
         cells: list[Any] = []
         for item in value or []:
             cells += [getattr(item["country"], "name", item["country"]), item.get("count")]
-        return cells
+        return (cells + [None] * len(self.widgets))[: len(self.widgets)]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        return super().get_context(name, cells_of(self, value), attrs)
 
 
 class NationalitiesField(forms.MultiValueField):
@@ -160,6 +164,9 @@ class NationalitiesField(forms.MultiValueField):
         kwargs.setdefault("required", False)
         super().__init__(fields, widget=NationalitiesWidget(rows), require_all_fields=False, **kwargs)
 
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return super().has_changed(cells_of(self.widget, initial), data)
+
     def compress(self, data_list: list[Any]) -> list[dict[str, Any]]:
         rows = []
         for country, count in zip(data_list[::2], data_list[1::2], strict=True):
@@ -168,3 +175,11 @@ class NationalitiesField(forms.MultiValueField):
             if country is not None:
                 rows.append({"country": country, "count": count})
         return rows
+
+
+def cells_of(widget: Any, value: Any) -> Any:
+    """A NationalitiesWidget's value as its cells: cleaned nationalities (an initial value, a record's) are
+    decompressed; cells (what was posted) are kept."""
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], dict):
+        return widget.decompress(value)
+    return value

@@ -381,4 +381,18 @@ def correction_form(model: Any) -> type[forms.ModelForm]:
 
     CorrectionForm.Meta.model = model  # type: ignore[attr-defined]
     CorrectionForm.Meta.fields = fields  # type: ignore[attr-defined]
-    return forms.modelform_factory(model, form=CorrectionForm, fields=fields, formfield_callback=_correction_field)
+    form = forms.modelform_factory(model, form=CorrectionForm, fields=fields, formfield_callback=_correction_field)
+    if model is StatusChange:  # a transfer's nationalities are corrected with it (services.correct_record)
+        return type("StatusChangeCorrectionForm", (NationalitiesCorrection, form), {})
+    return form
+
+
+class NationalitiesCorrection(forms.ModelForm):
+    """The nationalities of a status change, shown as recorded and corrected in the same step."""
+
+    nationalities = nationalities_field()
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        given = self.instance.nationalities.select_related("country")
+        self.initial["nationalities"] = [{"country": n.country, "count": n.count} for n in given]

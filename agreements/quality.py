@@ -165,11 +165,13 @@ def transfer_checks() -> list[Check]:
     unnamed = Check(
         "no-nationalities",
         "Transfers with a number of people but no nationalities",
-        "Where the sources name the citizenships of the people sent, record them (log the transfer's nationalities "
-        "with the same source); where they do not, there is nothing to fix.",
+        "Where the sources name the citizenships of the people sent, give them in the transfer's correction; where "
+        "they do not, there is nothing to fix.",
         [
             Finding(
-                f"{_pair(c.arrangement)}, {c.date_display}: {c.people} people", _correct("status-change", c.pk), "open"
+                f"{_pair(c.arrangement)}, {c.date_display}: {c.people} {'person' if c.people == 1 else 'people'}",
+                _correct("status-change", c.pk),
+                "give the nationalities",
             )
             for c in changes
         ],

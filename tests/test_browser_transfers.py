@@ -2,31 +2,21 @@
 country's page and in the sending state's flow picture (screenshots in artifacts/)."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from agreements.models import StatusChange
 
-from .browser import save_screenshot
+from .browser import browser_editor, log_in, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "synthetic-test-password-4b1e"
 
 
-@pytest.fixture
-def editor(django_user_model, live_record):
-    user = django_user_model.objects.create_user("editor-transfers", password=PASSWORD)
-    user.groups.add(Group.objects.get_or_create(name="editors")[0])
-    return user
-
-
-def test_an_editor_logs_a_transfer_with_two_nationalities_and_readers_see_them(open_page, live_server, editor):
-    from django.core.cache import cache
-
-    page, visit = open_page("/accounts/login/?next=/editor/status-change/")
-    page.fill("#id_username", "editor-transfers")
-    page.fill("#id_password", PASSWORD)
-    page.click("form.editor-form button[type=submit]")
-    page.wait_for_url("**/editor/status-change/")
+def test_an_editor_logs_a_transfer_with_two_nationalities_and_readers_see_them(
+    open_page, live_server, live_record, django_user_model
+):
+    browser_editor(django_user_model)
+    page, visit = open_page("/")
+    log_in(page, live_server, "/editor/status-change/")
 
     rows = page.locator(".nationality-row")
     assert rows.count() == 8 and page.locator(".nationality-row:visible").count() == 2  # more on request
@@ -34,16 +24,20 @@ def test_an_editor_logs_a_transfer_with_two_nationalities_and_readers_see_them(o
     page.click("button.add-nationality")
     assert page.locator(".nationality-row:visible").count() == 3
 
-    page.fill("#id_sending_state", "US")
-    page.select_option("#id_receiving_country", "TG")
-    page.select_option("#id_status", "implemented")
-    page.fill("#id_date", "2025-12-01")
-    page.fill("#id_note", "Synthetic test transfer: three people, two nationalities named.")
-    page.fill("#id_people", "3")
-    page.fill("#id_nationalities_0", "Vietnam")
-    page.fill("#id_nationalities_1", "2")
-    page.fill("#id_nationalities_2", "Laos")
-    page.fill("#id_source_url", "https://example.org/synthetic/togo-transfer")
+    for select, value in (("receiving_country", "TG"), ("status", "implemented")):
+        page.select_option(f"#id_{select}", value)
+    typed = {  # a transfer of three people to Togo: two Vietnamese citizens and a Laotian one (no number given)
+        "sending_state": "US",
+        "date": "2025-12-01",
+        "note": "Synthetic test transfer: three people, two nationalities named.",
+        "people": "3",
+        "nationalities_0": "Vietnam",
+        "nationalities_1": "2",
+        "nationalities_2": "Laos",
+        "source_url": "https://example.org/synthetic/togo-transfer",
+    }
+    for name, value in typed.items():
+        page.fill(f"#id_{name}", value)
     page.locator("#source-status", has_text="A new source").wait_for()
     page.fill("#id_source_publisher", "Publisher 9 (synthetic)")
     page.locator("#field-nationalities").scroll_into_view_if_needed()

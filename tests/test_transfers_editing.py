@@ -13,20 +13,11 @@ from .factories import change, database_snapshot
 
 pytestmark = pytest.mark.django_db
 
-FORM = {
-    "sending_state": "US",
-    "receiving_country": "AO",
-    "status": "implemented",
-    "date": "2025-06-02",
-    "people": "5",
-    "nationalities_0": "Vietnam",
-    "nationalities_1": "3",
-    "nationalities_2": "cu",
-    "nationalities_3": "",
-    "people_total": "12",
-    "source_url": "https://example.org/synthetic/transfer-form",
-    "source_publisher": "Publisher 1 (synthetic)",
-}
+# A transfer of 5 people to Angola: 3 Vietnamese and Cuban citizens (no number), on the word of a synthetic source.
+FORM = {"sending_state": "US", "receiving_country": "AO", "status": "implemented", "date": "2025-06-02", "people": "5"}
+FORM |= {"nationalities_0": "Vietnam", "nationalities_1": "3", "nationalities_2": "cu", "nationalities_3": ""}
+FORM |= {"people_total": "12", "source_url": "https://example.org/synthetic/transfer-form"}
+FORM |= {"source_publisher": "Publisher 1 (synthetic)"}
 
 
 def test_the_status_change_form_offers_nationalities_with_type_ahead(editor_client):
@@ -145,3 +136,31 @@ def test_the_records_check_lists_a_total_lower_than_an_earlier_one(db):
     assert finding.startswith("United States → Angola: 12 reported by Publisher ")
     assert "(2025-02-10), lower than 19 reported by" in finding
     assert Arrangement.objects.get(receiving_country="AO").people_transferred == 12  # the latest total, over 9
+
+
+def test_an_editor_corrects_a_transfers_nationalities(editor_client, editor):
+    recorded = change("AO", "implemented", dt.date(2025, 1, 10), people=5, nationalities=[("VN", 3)])
+    url = f"/editor/status-change/{recorded.pk}/correct/"
+    page = editor_client.get(url).content.decode()
+    assert re.search(r'name="nationalities_0" value="Vietnam"', page) and 'name="nationalities_1" value="3"' in page
+    form = {
+        "status": "implemented",
+        "date": "2025-01-10",
+        "date_precision": "day",
+        "note": "",
+        "people": "5",
+        "nationalities_0": "Vietnam",
+        "nationalities_1": "6",
+        "reason": "Synthetic: the source names two nationalities.",
+        "version": re.search(r'name="version" value="(\d+)"', page).group(1),  # type: ignore[union-attr]
+    }
+    response = editor_client.post(url, form)
+    assert response.status_code == 400 and "more than the 5 people" in response.content.decode()
+    response = editor_client.post(
+        url, form | {"nationalities_1": "2", "nationalities_2": "Cuba", "nationalities_3": "3"}
+    )
+    assert response.status_code == 302
+    assert [(n.country_id, n.count) for n in recorded.nationalities.all()] == [("VN", 2), ("CU", 3)]
+    assert TransferNationality.history.filter(history_type="-").count() == 1  # the old one, in the history
+    latest = StatusChange.history.filter(id=recorded.pk).latest("history_date")
+    assert (latest.history_user, latest.history_change_reason) == (editor, form["reason"])

@@ -503,6 +503,16 @@ EDITABLE_FIELDS = {
 }
 
 
+def _replace_nationalities(change: StatusChange, nationalities: Nationalities, *, user: User, reason: str) -> None:
+    """A transfer's nationalities as corrected: those no longer given go (their history keeps them), the new ones
+    are made by the event builder, in the order given."""
+    for old in change.nationalities.all():
+        track(old, user, reason)
+        old.delete()
+    history = {"default_user": history_user(user), "default_change_reason": reason[:100]}
+    bulk_create_with_history(new_nationalities(change, nationalities), TransferNationality, **history)
+
+
 def record_version(obj: Any) -> int:
     """A token for "the record as the editor saw it": the id of its latest history entry."""
     latest = obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
@@ -527,7 +537,7 @@ def correct_record(
             "This record was changed by someone else since you opened it. Reload it to see the change, then correct "
             "it again if still needed."
         )
-    allowed = EDITABLE_FIELDS.get(type(obj), set())
+    allowed = EDITABLE_FIELDS.get(type(obj), set()) | ({"nationalities"} if isinstance(obj, StatusChange) else set())
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "This field cannot be corrected here."})
@@ -553,9 +563,16 @@ def correct_record(
         )
     if "people" in changes:
         check_people(changes["people"])
-        if isinstance(obj, StatusChange):  # no nationality may count more people than the transfer
-            given = [(n.country, n.count) for n in obj.nationalities.select_related("country")]
-            check_nationalities(given, changes["people"], field="people")
+    nationalities = None
+    if isinstance(obj, StatusChange) and {"people", "nationalities"} & set(changes):
+        # No nationality may count more people than the transfer: the corrected ones, or those on record.
+        given = changes.pop("nationalities", None)
+        if given is not None:
+            pairs = [(n["country"], n.get("count")) if isinstance(n, dict) else n for n in given]
+            nationalities = check_nationalities(pairs, changes.get("people", obj.people))
+        else:
+            stored = [(n.country, n.count) for n in obj.nationalities.select_related("country")]
+            check_nationalities(stored, changes["people"], field="people")
     if "status" in changes and changes["status"] not in Arrangement.Status.values:
         raise ValidationError({"status": f"Unknown status {changes['status']!r}."})
     if "stance" in changes and changes["stance"] not in Statement.Stance.values:
@@ -584,6 +601,8 @@ def correct_record(
         set_source_keys(obj)
     track(obj, user, reason)
     obj.save()
+    if nationalities is not None:
+        _replace_nationalities(obj, nationalities, user=user, reason=reason)
     if isinstance(obj, StatusChange) and changes.get("people"):
         check_people_totals([obj.arrangement_id])
     if isinstance(obj, (StatusChange, Statement, Term)):
