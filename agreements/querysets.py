@@ -209,22 +209,13 @@ def reported_totals(day: dt.date | None) -> models.QuerySet:
     return _model("ReportedTotal").objects.standing().filter(arrangement=OuterRef("pk")).up_to(day).latest_first()
 
 
-def people_state(day: dt.date | None) -> dict[str, Any]:
-    """THE rule for "people transferred" as of the end of `day`: the larger of the sum of the transfers reported
-    with a number (`at_people_counted`) and the latest reported cumulative total (`at_people_reported`, the
-    ReportedTotal `at_people_total`) — NULL when there is neither — and which of the two it is (`at_people_basis`,
-    PeopleBasis; on a tie the reported total, which a source states in one figure)."""
-    counted = Subquery(
-        _changes(day, people__isnull=False).order_by().values("arrangement").annotate(n=Sum("people")).values("n"),
-        output_field=IntegerField(),
-    )
-    latest = reported_totals(day)
-    reported = Subquery(latest.values("people")[:1], output_field=IntegerField())
+def people_rule(counted: Any, reported: Any) -> dict[str, Any]:
+    """THE rule for "people transferred", from the sum of the transfers reported with a number (`counted`) and the
+    latest reported cumulative total (`reported`), both expressions: the larger of the two, NULL when there is
+    neither (`at_people`), and which of the two it is (`at_people_basis`, PeopleBasis; on a tie the reported total,
+    which a source states in one figure)."""
     c, r = Coalesce(counted, Value(_NONE)), Coalesce(reported, Value(_NONE))
     return {
-        "at_people_counted": counted,
-        "at_people_reported": reported,
-        "at_people_total": Subquery(latest.values("pk")[:1], output_field=IntegerField()),
         "at_people": NullIf(Greatest(c, r), Value(_NONE), output_field=IntegerField()),
         "at_people_basis": Case(
             When(Q(GreaterThanOrEqual(r, c)) & Q(GreaterThan(r, Value(_NONE))), then=Value(PeopleBasis.REPORTED_TOTAL)),
@@ -232,6 +223,24 @@ def people_state(day: dt.date | None) -> dict[str, Any]:
             default=Value(""),
             output_field=models.CharField(),
         ),
+    }
+
+
+def people_state(day: dt.date | None) -> dict[str, Any]:
+    """People transferred as of the end of `day` (people_rule): the sum of the transfers reported with a number
+    (`at_people_counted`), the latest reported total (`at_people_reported`, the ReportedTotal `at_people_total`),
+    and the figure with its basis."""
+    counted = Subquery(
+        _changes(day, people__isnull=False).order_by().values("arrangement").annotate(n=Sum("people")).values("n"),
+        output_field=IntegerField(),
+    )
+    latest = reported_totals(day)
+    reported = Subquery(latest.values("people")[:1], output_field=IntegerField())
+    return {
+        "at_people_counted": counted,
+        "at_people_reported": reported,
+        "at_people_total": Subquery(latest.values("pk")[:1], output_field=IntegerField()),
+        **people_rule(counted, reported),
     }
 
 
