@@ -37,13 +37,13 @@ class Worker:
 
     def __init__(self, tmp_path: Path, name: str, **env: str):
         self.log = tmp_path / f"{name}.log"
-        environment = child_env(
-            CELERY_VISIBILITY_TIMEOUT="3",
-            CELERY_RESTORE_INTERVAL="1",
-            FETCH_PRIVATE_ALLOWLIST="127.0.0.1:9",  # the link check below reaches a closed local port
-            LINK_CHECK_TIMEOUT="1",
-            **env,
-        )
+        defaults = {
+            "CELERY_VISIBILITY_TIMEOUT": "3",
+            "CELERY_RESTORE_INTERVAL": "1",
+            "FETCH_PRIVATE_ALLOWLIST": "127.0.0.1:9",  # the link check below reaches a closed local port
+            "LINK_CHECK_TIMEOUT": "1",
+        }
+        environment = child_env(**(defaults | env))  # a test's own values win over the defaults
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tracker", *WORKER_ARGS, "-n", f"{name}@%h"],
             cwd=ROOT,
