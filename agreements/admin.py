@@ -34,6 +34,9 @@ READ_ONLY_DERIVED = (
     "status_date",
     "status_precision",
     "people_transferred",
+    "people_basis",
+    "people_counted",
+    "people_reported",
     "last_confirmed_at",
     "stale_after",
     "stale_since",
@@ -168,7 +171,12 @@ class StatusChangeAdmin(ServiceAdmin):
     date_hierarchy = "date"
 
     add_fields = ["sending_state", "receiving_country", "status", "date", "date_precision", "note", "people", "sources"]
-    change_fields = ["status", "date", "date_precision", "note", "people"]
+    change_fields = ["status", "date", "date_precision", "note", "people", "nationalities_given"]
+    readonly_fields = ("nationalities_given",)
+
+    @admin.display(description="Nationalities (logged with the transfer)")
+    def nationalities_given(self, obj: StatusChange) -> str:
+        return ";".join(str(n) for n in obj.nationalities.all()) or "—"
 
     def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
         return services.record_status_change(

@@ -22,7 +22,17 @@ from .fields import count_bounds
 from .filters import COUNTRY_CODE_SCHEMA, ArrangementFilter, CountryFilter
 from .forms import ALL_SENDING_STATES, DEFAULT_SENDING_STATE, MapQuery, StatementForm, StatusChangeForm, source_from
 from .lists import ACTORS, SOURCES, STATEMENTS, STATUS_CHANGES
-from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, status_label
+from .models import (
+    Actor,
+    Arrangement,
+    Country,
+    PeopleBasis,
+    Source,
+    Statement,
+    StatusChange,
+    Term,
+    status_label,
+)
 
 # The forms a partial date is written in (YYYY, YYYY-MM, YYYY-MM-DD); a date in the future is still refused.
 PARTIAL_DATE_PATTERN = r"^(19|20)[0-9]{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
@@ -73,6 +83,21 @@ class TermSerializer(serializers.ModelSerializer):
         return format_partial_date(obj.date, obj.date_precision) or None
 
 
+class CitedSourceSerializer(serializers.Serializer):
+    """A source as an arrangement's figures cite it."""
+
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    publisher = serializers.CharField()
+    origin = serializers.CharField(help_text="The outlet whose reporting it carries, when it is a copy.")
+    title = serializers.CharField()
+    published = serializers.SerializerMethodField(help_text="At its precision.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_published(self, obj: Source) -> str | None:
+        return format_partial_date(obj.published, obj.published_precision) or None
+
+
 class ArrangementSerializer(serializers.ModelSerializer):
     sending_state = serializers.CharField(source="sending_state_id", help_text="ISO alpha-2.")
     receiving_country = serializers.CharField(source="receiving_country_id", help_text="ISO alpha-2.")
@@ -82,7 +107,28 @@ class ArrangementSerializer(serializers.ModelSerializer):
     status_since = serializers.SerializerMethodField(help_text="At its precision: 2025, 2025-05 or 2025-05-05.")
     stale = serializers.BooleanField(source="at_stale")
     disputed = serializers.BooleanField(source="at_disputed")
-    people_transferred = serializers.IntegerField(source="at_people", allow_null=True)
+    people_transferred = serializers.IntegerField(
+        source="at_people",
+        allow_null=True,
+        help_text="At least this many: the larger of people_counted and people_reported_total (null: neither).",
+    )
+    people_transferred_basis = serializers.SerializerMethodField(
+        help_text="Which way of counting gives people_transferred: reported_total (the latest total a source reports, "
+        "on a tie too) or sum_of_transfers (the sum of the transfers reported with a number); null without a figure."
+    )
+    people_transferred_sources = CitedSourceSerializer(
+        source="people_figure.sources",
+        many=True,
+        read_only=True,
+        help_text="The sources of people_transferred: the reported total's, or those of the transfers summed.",
+    )
+    people_counted = serializers.IntegerField(
+        source="at_people_counted", allow_null=True, help_text="The sum of the transfers reported with a number."
+    )
+    people_reported_total = serializers.IntegerField(
+        source="at_people_reported", allow_null=True, help_text="The latest cumulative total a source reports."
+    )
+    people_reported_date = serializers.SerializerMethodField(help_text="The date of that total, at its precision.")
     sources_count = serializers.IntegerField(
         source="at_sources_count", help_text="Independent publishers backing the status."
     )
@@ -102,6 +148,11 @@ class ArrangementSerializer(serializers.ModelSerializer):
             "stale",
             "disputed",
             "people_transferred",
+            "people_transferred_basis",
+            "people_transferred_sources",
+            "people_counted",
+            "people_reported_total",
+            "people_reported_date",
             "sources_count",
             "url",
             "terms",
@@ -109,6 +160,14 @@ class ArrangementSerializer(serializers.ModelSerializer):
 
     def get_status_label(self, obj: Arrangement) -> str:
         return status_label(obj.at_status)  # type: ignore[attr-defined]
+
+    @extend_schema_field(serializers.ChoiceField(choices=PeopleBasis.choices, allow_null=True))
+    def get_people_transferred_basis(self, obj: Arrangement) -> str | None:
+        return obj.at_people_basis or None  # type: ignore[attr-defined]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_people_reported_date(self, obj: Arrangement) -> str | None:
+        return obj.people_figure.reported_date or None
 
     @extend_schema_field(str)
     def get_status_since(self, obj: Arrangement) -> str:
@@ -133,6 +192,15 @@ class ArrangementList(generics.ListAPIView):
             .with_terms()
             .order_by("sending_state_id", "receiving_country_id")
         )
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        # The sources of people transferred follow the state read (now, or as of a day): after the filters' .at().
+        queryset = super().filter_queryset(queryset)
+        try:
+            day = dt.date.fromisoformat(self.request.query_params.get("as_of", ""))
+        except ValueError:  # none given (a bad one is a 400 before this)
+            day = None
+        return queryset.with_people_sources(day)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -317,15 +385,36 @@ class StatementSerializer(serializers.ModelSerializer):
         return sorted(a.receiving_country_id for a in obj.arrangements.all())
 
 
+class NationalitySerializer(serializers.Serializer):
+    """A citizenship of the people of a transfer."""
+
+    nationality = serializers.CharField(source="iso2", help_text="ISO alpha-2.")
+    name = serializers.CharField()
+    count = serializers.IntegerField(allow_null=True, help_text="People of this nationality; null: not given.")
+
+
 class StatusChangeSerializer(serializers.ModelSerializer):
     date = serializers.CharField(source="date_iso", help_text="At its precision.")
     sending_state = serializers.CharField(source="arrangement.sending_state_id")
     receiving_country = serializers.CharField(source="arrangement.receiving_country_id")
+    nationalities = NationalitySerializer(
+        source="nationality_list", many=True, read_only=True, help_text="Of the people transferred, as given."
+    )
     sources = SourceSerializer(many=True)
 
     class Meta:
         model = StatusChange
-        fields = ["id", "date", "sending_state", "receiving_country", "status", "people", "note", "sources"]
+        fields = [
+            "id",
+            "date",
+            "sending_state",
+            "receiving_country",
+            "status",
+            "people",
+            "nationalities",
+            "note",
+            "sources",
+        ]
 
 
 class CountrySerializer(serializers.ModelSerializer):
@@ -371,7 +460,35 @@ def _as_drf(exc: ValidationError) -> drf_exceptions.ValidationError:
     return drf_exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
-class StatementInput(serializers.Serializer):
+class NationalityInput(serializers.Serializer):
+    """A citizenship of the people of a transfer, with how many of them held it when the source says."""
+
+    country = CountryInput()
+    count = serializers.IntegerField(required=False, allow_null=True, default=None, **count_bounds())
+
+
+class TransferInput(serializers.Serializer):
+    """The inputs of a transfer that both writes take: who was sent, and the total reported so far."""
+
+    nationalities = serializers.ListField(
+        child=NationalityInput(),
+        required=False,
+        default=list,
+        max_length=250,
+        help_text="Nationalities of the people transferred, each once; no count above people. On a statement: with "
+        "a status and one receiving country.",
+    )
+    people_total = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The cumulative number of people transferred under the arrangement up to this date, as the source "
+        "reports it (about one receiving country).",
+        **count_bounds(),
+    )
+
+
+class StatementInput(TransferInput):
     """Log a statement (editors only), optionally with the status change it implies."""
 
     actor = serializers.CharField(
@@ -391,7 +508,7 @@ class StatementInput(serializers.Serializer):
     reason = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class StatusChangeInput(serializers.Serializer):
+class StatusChangeInput(TransferInput):
     """Record a status change (editors only)."""
 
     sending_state = CountryInput(default=DEFAULT_SENDING_STATE)

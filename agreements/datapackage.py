@@ -21,7 +21,19 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from .dates import format_partial_date
 from .importers import escape_cell
-from .models import Actor, Arrangement, Country, Source, SourceCapture, Statement, StatusChange, Term
+from .models import (
+    Actor,
+    Arrangement,
+    Country,
+    PeopleBasis,
+    ReportedTotal,
+    Source,
+    SourceCapture,
+    Statement,
+    StatusChange,
+    Term,
+    TransferNationality,
+)
 
 PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
@@ -222,7 +234,21 @@ TABLES: tuple[Table, ...] = (
                 derived=True,
                 pattern=PARTIAL_DATE,
             ),
-            Column("people_transferred", "integer", "Sum of the people of its status changes.", derived=True),
+            Column(
+                "people_transferred",
+                "integer",
+                "At least: people_counted or people_reported, the larger.",
+                derived=True,
+            ),
+            Column(
+                "people_basis",
+                "string",
+                "Which of the two gives people_transferred (a tie: reported_total).",
+                enum=_choices(PeopleBasis.choices),
+                derived=True,
+            ),
+            Column("people_counted", "integer", "The sum of its transfers reported with a number.", derived=True),
+            Column("people_reported", "integer", "The latest cumulative total reported.", derived=True),
             Column(
                 "disputed", "boolean", "The two governments' latest statements contradict each other.", derived=True
             ),
@@ -321,6 +347,53 @@ TABLES: tuple[Table, ...] = (
         ("id",),
         (("arrangement", "arrangements", "id"), ("source", "sources", "id")),
         extra=("date", "date_precision"),
+    ),
+    Table(
+        "transfer_nationalities",
+        "Nationalities of transfers",
+        "The citizenships of the people transferred in each status change, in the order the sources give them, with "
+        "how many held each when the sources say.",
+        lambda: TransferNationality.objects.filter(status_change__retracted_at__isnull=True),
+        (
+            Column("status_change", "integer", "The transfer.", path="status_change_id", required=True),
+            Column("nationality", "string", "ISO alpha-2.", path="country_id", required=True),
+            Column("count", "integer", "People of this nationality (empty: not given)."),
+        ),
+        ("status_change", "nationality"),
+        (("status_change", "status_changes", "id"), ("nationality", "countries", "iso2")),
+        owner=("status_change", "status_changes"),
+        order=("status_change_id", "pk"),
+    ),
+    Table(
+        "reported_totals",
+        "Reported totals",
+        "Cumulative numbers of people transferred under an arrangement up to the date of the status change or "
+        "statement that reports them, each as one of its sources gives it.",
+        lambda: ReportedTotal.objects.standing(),
+        (
+            ID,
+            Column("arrangement", "integer", "The arrangement.", path="arrangement_id", required=True),
+            Column("status_change", "integer", "The status change that reports it, if any.", path="status_change_id"),
+            Column("statement", "integer", "The statement that reports it, if any.", path="statement_id"),
+            Column("source", "integer", "The source that gives it.", path="source_id", required=True),
+            Column("people", "integer", "People transferred so far, as reported.", required=True),
+            Column(
+                "date",
+                "string",
+                "Its event's date, at its precision.",
+                format=_date("on", "on_precision"),
+                pattern=PARTIAL_DATE,
+                derived=True,
+            ),
+        ),
+        ("id",),
+        (
+            ("arrangement", "arrangements", "id"),
+            ("status_change", "status_changes", "id"),
+            ("statement", "statements", "id"),
+            ("source", "sources", "id"),
+        ),
+        extra=("on", "on_precision"),
     ),
     _links(
         "statement_sources",

@@ -41,7 +41,22 @@ def _source_cells(source: Source) -> dict[str, str]:
     }
 
 
+def nationalities_cell(change: StatusChange | None) -> str:
+    """A transfer's nationalities as the format writes them (`VN:3;PH:1;KH`), in the order given (prefetched)."""
+    if change is None:
+        return ""
+    return ";".join(
+        n.country_id if n.count is None else f"{n.country_id}:{n.count}" for n in change.nationalities.all()
+    )
+
+
+def _totals(event: StatusChange | Statement) -> dict[int, str]:
+    """The cumulative total each source of the event reports (prefetched), by source."""
+    return {t.source_id: str(t.people) for t in event.reported_totals.all()}
+
+
 def _status_change_rows(change: StatusChange) -> Iterator[dict[str, str]]:
+    totals = _totals(change)
     base = {
         "record_type": "status_change",
         "sending_state": change.arrangement.sending_state_id,
@@ -50,15 +65,18 @@ def _status_change_rows(change: StatusChange) -> Iterator[dict[str, str]]:
         "status": change.status,
         "note": change.note,
         "people": "" if change.people is None else str(change.people),
+        "nationalities": nationalities_cell(change),
         "import_ref": change.import_ref or "",
     }
     for source in sorted(change.sources.all(), key=lambda s: s.pk):
-        yield base | _source_cells(source)
+        yield base | _source_cells(source) | {"people_total": totals.get(source.pk, "")}
 
 
 def _statement_rows(statement: Statement) -> Iterator[dict[str, str]]:
     actor = statement.actor
-    statuses = {c.status for c in statement.status_changes.all()}
+    changes = list(statement.status_changes.all())
+    statuses = {c.status for c in changes}
+    totals = _totals(statement)
     base = {
         "record_type": "statement",
         "sending_state": statement.sending_state_id,
@@ -72,10 +90,11 @@ def _statement_rows(statement: Statement) -> Iterator[dict[str, str]]:
         "actor_country": actor.country_id or "",
         "stance": statement.stance,
         "quote": statement.quote,
+        "nationalities": nationalities_cell(changes[0]) if len(changes) == 1 else "",
         "import_ref": statement.import_ref or "",
     }
     for source in sorted(statement.sources.all(), key=lambda s: s.pk):
-        yield base | _source_cells(source)
+        yield base | _source_cells(source) | {"people_total": totals.get(source.pk, "")}
 
 
 def record_querysets(
@@ -98,10 +117,14 @@ def record_querysets(
         changes, statements = changes.filter(date__gte=since), statements.filter(date__gte=since)
     if until:
         changes, statements = changes.filter(date__lte=until), statements.filter(date__lte=until)
-    changes = changes.select_related("arrangement").prefetch_related("sources").order_by("date", "recorded_at", "id")
+    changes = (
+        changes.select_related("arrangement")
+        .prefetch_related("sources", "nationalities", "reported_totals")
+        .order_by("date", "recorded_at", "id")
+    )
     statements = (
         statements.select_related("actor")
-        .prefetch_related("sources", "arrangements", "status_changes")
+        .prefetch_related("sources", "arrangements", "status_changes__nationalities", "reported_totals")
         .order_by("date", "recorded_at", "id")
     )
     return changes, statements

@@ -8,6 +8,8 @@ from typing import Any, TypedDict
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from .dates import DateFormatError, parse_partial_date
 from .reference import parse_country
@@ -96,3 +98,88 @@ class PartialDateField(ParsedField):
             return parse_partial_date(text)
         except DateFormatError as exc:
             raise ValidationError(f"{exc} (got {text[:30]!r}).") from None
+
+
+class NationalitiesWidget(forms.MultiWidget):
+    """Rows of (country, count): the country typed with the page's list of country names (`<datalist
+    id="country-names">`: the browser's type-ahead), the count optional. Each input has its own accessible name."""
+
+    def __init__(self, rows: int, attrs: dict[str, Any] | None = None):
+        widgets: list[forms.Widget] = []
+        for row in range(1, rows + 1):
+            widgets.append(
+                forms.TextInput(
+                    attrs={
+                        "list": "country-names",
+                        "autocomplete": "off",
+                        "aria-label": f"Nationality {row}",
+                        "placeholder": "Country",
+                    }
+                )
+            )
+            widgets.append(
+                forms.NumberInput(
+                    attrs={
+                        "min": 0,
+                        "max": MAX_INT,
+                        "aria-label": f"People of nationality {row} (optional)",
+                        "placeholder": "How many",
+                    }
+                )
+            )
+        super().__init__(widgets, attrs)
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        """Each country input beside its count, a row per nationality (each input rendered as its own widget)."""
+        subwidgets = self.get_context(name, value, attrs)["widget"]["subwidgets"]
+        cells = [
+            widget.render(sub["name"], sub["value"], sub["attrs"], renderer)
+            for widget, sub in zip(self.widgets, subwidgets, strict=True)
+        ]
+        rows = format_html_join(
+            "", '<div class="nationality-row">{} {}</div>', zip(cells[::2], cells[1::2], strict=True)
+        )
+        return format_html('<div class="nationality-rows">{}</div>', rows)
+
+    def decompress(self, value: Any) -> list[Any]:
+        """Cleaned nationalities (`[{"country", "count"}]`) as the cells of every row, empty rows included."""
+        cells: list[Any] = []
+        for item in value or []:
+            cells += [getattr(item["country"], "name", item["country"]), item.get("count")]
+        return (cells + [None] * len(self.widgets))[: len(self.widgets)]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        return super().get_context(name, cells_of(self, value), attrs)
+
+
+class NationalitiesField(forms.MultiValueField):
+    """The nationalities of the people of one transfer: up to `rows` countries (through the one country parser),
+    each with an optional count; cleans to `[{"country": Country, "count": int or None}, ...]` in the order typed.
+    The services check the counts against the transfer's people (services.check_nationalities)."""
+
+    def __init__(self, *, rows: int = 8, **kwargs: Any):
+        fields: list[forms.Field] = []
+        for _ in range(rows):
+            fields += [CountryField(required=False), forms.IntegerField(required=False, **count_bounds())]
+        kwargs.setdefault("required", False)
+        super().__init__(fields, widget=NationalitiesWidget(rows), require_all_fields=False, **kwargs)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return super().has_changed(cells_of(self.widget, initial), data)
+
+    def compress(self, data_list: list[Any]) -> list[dict[str, Any]]:
+        rows = []
+        for country, count in zip(data_list[::2], data_list[1::2], strict=True):
+            if country is None and count is not None:
+                raise ValidationError(f"A count ({count}) needs its nationality.")
+            if country is not None:
+                rows.append({"country": country, "count": count})
+        return rows
+
+
+def cells_of(widget: Any, value: Any) -> Any:
+    """A NationalitiesWidget's value as its cells: cleaned nationalities (an initial value, a record's) are
+    decompressed; cells (what was posted) are kept."""
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], dict):
+        return widget.decompress(value)
+    return value

@@ -1,6 +1,7 @@
 """What the home page and the country pages show at a glance: the status timeline of a set of arrangements (drawn
 by agreements.charts.timeline from the status-change log, read in one query) and the headline figures of the map
-(countries by status, people transferred — a floor —, the latest changes with their sources)."""
+(countries by status, people transferred — a floor —, the latest changes with their sources), and who is sent
+where (the nationalities of the people of each transfer, drawn by agreements.charts.flows)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from .charts.flows import Flow, aggregate_flows, flows_svg
 from .charts.timeline import LoggedChange, TimelineRow, timeline_rows, timeline_svg
 from .dates import humanize_partial_date
-from .models import Arrangement, StatusChange
+from .models import Arrangement, PeopleBasis, StatusChange
 
 LATEST_CHANGES = 5
 
@@ -105,6 +107,7 @@ class Headline:
     by_status: list[dict[str, Any]]
     people: int
     people_known: int  # arrangements whose sources give a number
+    people_by_total: int = 0  # of which the latest reported total is the larger figure
     latest: list[StatusChange] = field(default_factory=list)
 
 
@@ -120,11 +123,65 @@ def headline(leading: Iterable[Arrangement], arrangements: Iterable[Arrangement]
     country (its status colours the map), `arrangements` all of them (their people add up); `latest` is a
     queryset of status changes, newest first (two queries: the changes and their sources)."""
     by_status = status_counts(leading)
-    known = [a.at_people for a in arrangements if a.at_people is not None]  # type: ignore[attr-defined]
+    known = [a for a in arrangements if a.at_people is not None]  # type: ignore[attr-defined]
     return Headline(
         countries=sum(item["count"] for item in by_status),
         by_status=by_status,
-        people=sum(known),
+        people=sum(a.at_people for a in known),  # type: ignore[attr-defined]
         people_known=len(known),
+        people_by_total=sum(a.at_people_basis == PeopleBasis.REPORTED_TOTAL for a in known),  # type: ignore[attr-defined]
         latest=list(latest.with_related()[:LATEST_CHANGES]),
     )
+
+
+@dataclass
+class Flows:
+    """Who is sent where: the nationalities of the people of each transfer to each receiving country (`flows`, for
+    the table alternative), its picture (inline SVG), and the transfers whose nationalities are not on record."""
+
+    heading: str
+    flows: list[Flow]
+    svg: str
+    unnamed_transfers: int = 0  # transfers with people but no nationality on record
+    unnamed_people: int = 0
+
+
+def flow_events(changes: Iterable[StatusChange]) -> tuple[list[tuple[str, str, str, str, int | None]], int, int]:
+    """The flow events of these transfers (read with .with_nationalities()): one per nationality named, with its
+    count or None; where every nationality of a transfer has a count and they add up to fewer than its people, the
+    rest as nationality not reported. Also how many transfers, of how many people, name no nationality."""
+    events: list[tuple[str, str, str, str, int | None]] = []
+    unnamed = unnamed_people = 0
+    for change in changes:
+        receiving = change.arrangement.receiving_country
+        named = change.nationality_list
+        if not named:
+            unnamed += 1
+            unnamed_people += change.people or 0
+            continue
+        events += [(n["iso2"], n["name"], receiving.iso2, receiving.name, n["count"]) for n in named]
+        counts = [n["count"] for n in named]
+        if change.people is not None and None not in counts and sum(counts) < change.people:
+            events.append(("", "", receiving.iso2, receiving.name, change.people - sum(counts)))
+    return events, unnamed, unnamed_people
+
+
+def transfer_flows(arrangements: Q, heading: str, as_of: dt.date | None = None) -> Flows:
+    """The flow picture of the transfers of the arrangements matching `arrangements` (a Q on StatusChange), up to
+    `as_of`: one query."""
+    changes = (
+        StatusChange.objects.filter(arrangements)
+        .transfers()
+        .up_to(as_of)
+        .select_related("arrangement__receiving_country")
+        .with_nationalities()
+        .order_by("date", "recorded_at", "id")
+    )
+    events, unnamed, unnamed_people = flow_events(changes)
+    flows = aggregate_flows(events)
+    return Flows(heading, flows, flows_svg(flows, heading=heading), unnamed, unnamed_people)
+
+
+def sender_flows(sending: str | None, sending_name: str, as_of: dt.date | None = None) -> Flows:
+    """Who one sending state (or, with `sending` None, every one) sent where: one query."""
+    return transfer_flows(Q() if sending is None else Q(arrangement__sending_state=sending), sending_name, as_of)

@@ -162,6 +162,17 @@ class StatusChangeFilter(TextSearch):
     sending_state = CountryCodeFilter(field_name="arrangement__sending_state", label="Sending state")
     receiving_country = CountryCodeFilter(field_name="arrangement__receiving_country", label="Receiving country")
     status = filters.MultipleChoiceFilter(choices=Arrangement.Status.choices, label="Status", help_text="Repeatable.")
+    nationality = CountryCodeFilter(
+        method="filter_nationality",
+        label="Nationalities",
+        help_text="Transfers that carried citizens of this country (ISO alpha-2 or alpha-3).",
+    )
+    transfer = filters.BooleanFilter(
+        method="filter_transfer",
+        label="Transfers",
+        widget=YES_NO,
+        help_text="Yes: only the changes that moved people (a number, or their nationalities).",
+    )
     date = filters.DateFromToRangeFilter(widget=date_range(), label="Date", help_text="From / to (YYYY-MM-DD).")
     q = filters.CharFilter(method="filter_text", label="Text", help_text="In the note or the receiving country's name.")
 
@@ -170,6 +181,30 @@ class StatusChangeFilter(TextSearch):
     class Meta:
         model = StatusChange
         fields: list[str] = []
+
+    def filter_nationality(self, queryset: QuerySet, name: str, value: str | None) -> QuerySet:
+        return queryset.carrying(value) if value else queryset  # type: ignore[attr-defined]
+
+    def filter_transfer(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        transfers = queryset.model.objects.transfers().values("pk")  # type: ignore[attr-defined]
+        return queryset.filter(pk__in=transfers) if value else queryset.exclude(pk__in=transfers)
+
+
+class TransferFilter(StatusChangeFilter):
+    """The transfers (/api/v1/transfers/): the status-change list's filters, and the record as of a day."""
+
+    as_of = filters.DateFilter(
+        field_name="date",
+        lookup_expr="lte",
+        label="As of",
+        widget=DATE,
+        help_text="YYYY-MM-DD: the transfers on record by the end of that day.",
+    )
+
+    class Meta(StatusChangeFilter.Meta):
+        pass
 
 
 class SourceFilter(TextSearch):

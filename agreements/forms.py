@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from . import services
 from .dates import Precision
-from .fields import CountryField, HttpUrlField, PartialDateField, SendingStateField, count_bounds
+from .fields import CountryField, HttpUrlField, NationalitiesField, PartialDateField, SendingStateField, count_bounds
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term
 
 DEFAULT_SENDING_STATE = "US"
@@ -95,6 +95,32 @@ def show_errors(form: forms.BaseForm, exc: ValidationError, names: dict[str, str
 
 def _countries() -> Any:
     return Country.objects.order_by("name")
+
+
+def nationalities_field() -> NationalitiesField:
+    return NationalitiesField(
+        label="Nationalities of the people transferred",
+        help_text="Type a country (the list offers names as you type); give how many of them when the source says.",
+    )
+
+
+def people_total_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label="Reported total so far",
+        required=False,
+        help_text="When the source gives the cumulative number of people transferred under this arrangement up to "
+        "this date.",
+        **count_bounds(),
+    )
+
+
+def transfer_details(data: dict[str, Any]) -> dict[str, Any]:
+    """The nationalities (as (country, count) pairs) and reported total a form or an API input gives, as the
+    services take them."""
+    return {
+        "nationalities": [(n["country"], n.get("count")) for n in data.get("nationalities") or []],
+        "people_total": data.get("people_total"),
+    }
 
 
 SOURCE_FIELDS = ["source_url", "source_publisher", "source_origin", "source_title", "source_date", "source_kind"]
@@ -206,6 +232,8 @@ class StatementForm(SourcedForm):
     status = forms.ChoiceField(
         label="This changes the status to", choices=[("", "— no change"), *Arrangement.Status.choices], required=False
     )
+    nationalities = nationalities_field()
+    people_total = people_total_field()
 
     default_reason = "statement logged in the editor"
     field_order = [
@@ -221,6 +249,8 @@ class StatementForm(SourcedForm):
         "paraphrase",
         *SOURCE_FIELDS,
         "status",
+        "nationalities",
+        "people_total",
         "reason",
     ]
 
@@ -254,6 +284,7 @@ class StatementForm(SourcedForm):
             paraphrase=data.get("paraphrase", ""),
             sources=[source],
             status=data.get("status") or None,
+            **transfer_details(data),
             user=user,
             reason=reason,
         )
@@ -271,9 +302,22 @@ class StatusChangeForm(PairForm):
     date = PartialDateField(label="Date of the change")
     note = forms.CharField(required=False, max_length=services.MAX_TEXT, widget=forms.Textarea(attrs=TEXT))
     people = forms.IntegerField(label="People transferred in this event", required=False, **count_bounds())
+    nationalities = nationalities_field()
+    people_total = people_total_field()
 
     default_reason = "status change recorded in the editor"
-    field_order = ["sending_state", "receiving_country", "status", "date", "note", "people", *SOURCE_FIELDS, "reason"]
+    field_order = [
+        "sending_state",
+        "receiving_country",
+        "status",
+        "date",
+        "note",
+        "people",
+        "nationalities",
+        "people_total",
+        *SOURCE_FIELDS,
+        "reason",
+    ]
 
     @staticmethod
     def write(data: dict[str, Any], source: Source, user: Any, reason: str) -> StatusChange:
@@ -286,6 +330,7 @@ class StatusChangeForm(PairForm):
             precision=precision,
             note=data.get("note", ""),
             people=data.get("people"),
+            **transfer_details(data),
             sources=[source],
             user=user,
             reason=reason,
@@ -367,4 +412,18 @@ def correction_form(model: Any) -> type[forms.ModelForm]:
 
     CorrectionForm.Meta.model = model  # type: ignore[attr-defined]
     CorrectionForm.Meta.fields = fields  # type: ignore[attr-defined]
-    return forms.modelform_factory(model, form=CorrectionForm, fields=fields, formfield_callback=_correction_field)
+    form = forms.modelform_factory(model, form=CorrectionForm, fields=fields, formfield_callback=_correction_field)
+    if model is StatusChange:  # a transfer's nationalities are corrected with it (services.correct_record)
+        return type("StatusChangeCorrectionForm", (NationalitiesCorrection, form), {})
+    return form
+
+
+class NationalitiesCorrection(forms.ModelForm):
+    """The nationalities of a status change, shown as recorded and corrected in the same step."""
+
+    nationalities = nationalities_field()
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        given = self.instance.nationalities.select_related("country")
+        self.initial["nationalities"] = [{"country": n.country, "count": n.count} for n in given]

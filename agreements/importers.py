@@ -31,6 +31,8 @@ COLUMNS = (
     "status",
     "note",
     "people",
+    "nationalities",
+    "people_total",
     "actor",
     "actor_role",
     "actor_kind",
@@ -45,8 +47,10 @@ COLUMNS = (
     "source_kind",
     "import_ref",
 )
+TRANSFER_COLUMNS = ("nationalities", "people_total")  # optional: a file without them imports as before
 ALWAYS_REQUIRED = ("record_type", "sending_state", "date", "source_url", "source_publisher")
 STATUS_CHANGE_ONLY = ("people",)
+NATIONALITY_COUNT = ":"  # `VN:3`: a country and how many of its citizens
 STATEMENT_ONLY = ("actor", "actor_role", "actor_kind", "actor_country", "stance", "quote")
 FORMULA_START = ("=", "+", "-", "@")
 MAX_CELL = 10_000
@@ -79,9 +83,14 @@ class ImportReport(services.BulkResult):
 
     def summary(self) -> str:
         prefix = "Dry run (nothing written): " if self.dry_run else ""
+        details = (
+            f"{self.details_added} gave an existing record its nationalities or a reported total, "
+            if self.details_added
+            else ""
+        )
         return (
             f"{prefix}{self.rows} rows: {self.created} created, {self.unchanged} unchanged, "
-            f"{self.sources_added} added a source to an existing record, {self.invalid} invalid."
+            f"{self.sources_added} added a source to an existing record, {details}{self.invalid} invalid."
         )
 
 
@@ -196,6 +205,15 @@ class _RowParser:
                 people = services.whole_number(people_text, field="people")
             except ValidationError as exc:
                 self.refused("people", exc)
+        nationalities = self.nationalities(people, is_change=is_change, status=status, receiving=receiving)
+        people_total = None
+        if self.get("people_total").strip():
+            try:
+                people_total = services.whole_number(self.get("people_total").strip(), field="people_total")
+            except ValidationError as exc:
+                self.refused("people_total", exc)
+            if not is_change and len(receiving) != 1:
+                self.problem("people_total", "a total on a statement row is about one receiving_country")
         stance = self.choice("stance", Statement.Stance.values)
         actor_kind = self.choice("actor_kind", Actor.Kind.values)
         actor_country = self.country("actor_country") if self.get("actor_country").strip() else None
@@ -248,7 +266,32 @@ class _RowParser:
                 "kind": source_kind,
             },
             import_ref=self.get("import_ref").strip(),
+            nationalities=nationalities,
+            people_total=people_total,
         )
+
+    def nationalities(self, people: int | None, *, is_change: bool, status: str, receiving: list[Any]) -> Any:
+        """The `nationalities` cell (`VN;JM`, `VE:238;SV:23`) through the shared check: known countries (the one
+        country parser), each once, counts whole numbers not above the row's people."""
+        text = self.get("nationalities").strip()
+        if not text:
+            return []
+        if not is_change and not (status and len(receiving) == 1):
+            self.problem("nationalities", "on a statement row, needs the status it records and one receiving_country")
+            return []
+        pairs = []
+        for part in (p.strip() for p in text.split(";")):
+            country, colon, count = part.partition(NATIONALITY_COUNT)
+            if colon and not count.strip():
+                self.problem("nationalities", f"{part!r}: a count follows the ':'")
+                return []
+            if part:
+                pairs.append((country.strip(), count.strip() if colon else None))
+        try:
+            return services.check_nationalities(pairs, people)
+        except ValidationError as exc:
+            self.refused("nationalities", exc)
+            return []
 
 
 def read_records(data: bytes, progress: Callable[[int, int], None] | None = None) -> tuple[list[Row], list[str]]:
@@ -342,6 +385,7 @@ def import_records(
                 raise _Rollback from None
             report.created, report.unchanged = result.created, result.unchanged
             report.sources_added, report.warnings = result.sources_added, result.warnings
+            report.details_added = result.details_added
             if progress is not None:
                 progress(len(rows), len(rows))
             if dry_run:

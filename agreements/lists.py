@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, Count, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import JsonResponse, QueryDict
 
 from . import filters
 from .dates import format_partial_date
-from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
+from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, TransferNationality
 from .querysets import GroupConcat, joined
 
 PAGE_SIZE = 50
@@ -154,6 +154,13 @@ def _source_annotations(through: Any, link: str) -> dict[str, Any]:
     }
 
 
+# A nationality as the records CSV writes it: `VN:3`, or `VN` without a count.
+NATIONALITY_CELL = Case(
+    When(count__isnull=True, then=F("country_id")),
+    default=Concat("country_id", Value(":"), Cast("count", CharField()), output_field=CharField()),
+    output_field=CharField(),
+)
+
 SOURCE_COLUMNS = [
     Column("publishers", "Publishers", ("x_publishers",), None, _listed),
     Column("source_urls", "Sources", ("x_sources",), None, _listed),
@@ -183,7 +190,10 @@ ARRANGEMENTS = ListSpec(
         Column("region", "Region", ("receiving_country__region",), ("receiving_country__region",)),
         Column("status", "Status", ("at_status",), ("at_status",)),
         Column("status_since", "Since", ("at_status_date", "at_status_precision"), ("at_status_date",), _at_precision),
-        Column("people_transferred", "People transferred", ("at_people",), ("at_people",)),
+        Column("people_transferred", "People transferred (at least)", ("at_people",), ("at_people",)),
+        Column("people_transferred_basis", "Basis of the figure", ("at_people_basis",)),
+        Column("people_counted", "Sum of the transfers with a number", ("at_people_counted",), ("at_people_counted",)),
+        Column("people_reported", "Latest reported total", ("at_people_reported",), ("at_people_reported",)),
         Column("sources_count", "Publishers", ("at_sources_count",), ("at_sources_count",)),
         Column("stale", "Stale", ("at_stale",), None, _flag),
         Column("disputed", "Disputed", ("at_disputed",), None, _flag),
@@ -236,9 +246,11 @@ STATUS_CHANGES = ListSpec(
     slug="status-changes",
     title="Status changes",
     filterset=filters.StatusChangeFilter,
-    base=lambda: StatusChange.objects.select_related(
-        "arrangement__sending_state", "arrangement__receiving_country"
-    ).prefetch_related("sources"),
+    base=lambda: (
+        StatusChange.objects.select_related("arrangement__sending_state", "arrangement__receiving_country")
+        .prefetch_related("sources")
+        .with_nationalities()
+    ),
     default_sort="-date",
     columns=[
         Column("id", "ID", ("pk",)),
@@ -254,13 +266,18 @@ STATUS_CHANGES = ListSpec(
         ),
         Column("status", "Status", ("status",), ("status",)),
         Column("people", "People", ("people",), ("people",)),
+        Column("nationalities", "Nationalities", ("x_nationalities",), None, _codes),
         Column("note", "Note", ("note",)),
         *SOURCE_COLUMNS,
     ],
-    export_annotations=lambda: _source_annotations(StatusChange.sources.through, "statuschange"),
+    export_annotations=lambda: {
+        "x_nationalities": joined(TransferNationality, "status_change", NATIONALITY_CELL),
+        **_source_annotations(StatusChange.sources.through, "statuschange"),
+    },
     facets=[
         Facet("status", "status", _choices(Arrangement.Status.choices)),
         Facet("sending_state", "arrangement__sending_state", _countries),
+        Facet("nationality", "nationalities__country", _countries),
     ],
 )
 

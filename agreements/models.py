@@ -7,7 +7,6 @@ constraints named agreements_<model>_<rule>. Writes go through agreements.servic
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,10 +21,13 @@ from .dates import Precision, format_partial_date, humanize_partial_date
 from .querysets import (
     ArrangementQuerySet,
     CountryQuerySet,
-    GroupConcat,
+    PeopleBasis,
     SourceQuerySet,
     StatementQuerySet,
     StatusChangeQuerySet,
+    joined_day,
+    joined_rows,
+    joined_source,
 )
 
 HTTP_URL = Q(url__startswith="http://") | Q(url__startswith="https://")
@@ -263,7 +265,15 @@ class Arrangement(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, blank=True, editable=False)
     status_date = models.DateField(null=True, blank=True, editable=False)
     status_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, editable=False)
+    # People transferred (querysets.derived_state): the larger of the sum of the transfers reported with a number
+    # (people_counted) and the latest reported cumulative total (people_reported, the ReportedTotal people_total).
     people_transferred = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    people_counted = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    people_reported = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    people_basis = models.CharField(max_length=16, choices=PeopleBasis.choices, blank=True, editable=False)
+    people_total = models.ForeignKey(
+        "ReportedTotal", null=True, blank=True, on_delete=models.SET_NULL, editable=False, related_name="+"
+    )
     disputed = models.BooleanField(
         default=False, editable=False, help_text="The two governments' latest statements contradict each other."
     )
@@ -349,49 +359,27 @@ class Arrangement(models.Model):
                 arrangement=self,
                 kind=row["kind"],
                 value=row["value"] or "",
-                date=_day(row["date"]),
+                date=joined_day(row["date"]),
                 date_precision=row["precision"],
-                source=_source(row),
+                source=joined_source(row),
             )
-            for row in _rows(getattr(self, "terms_joined", None))
+            for row in joined_rows(getattr(self, "terms_joined", None))
         ]
         return sorted(terms, key=lambda t: (order.get(t.kind, 99), t.date or dt.date.min, t.value))
 
     @property
+    def people_figure(self) -> Any:
+        """People transferred, its basis and both ways of counting, with their sources (transfers.PeopleFigure;
+        needs .at(), and .with_evidence() for the sources)."""
+        from .transfers import PeopleFigure
+
+        return PeopleFigure.of(self)
+
+    @property
     def backing_sources(self) -> list[Source]:
         """The sources of the changes that set the status shown (needs .with_evidence()), newest first."""
-        sources = {row["source_id"]: _source(row) for row in _rows(getattr(self, "backing_joined", None))}
+        sources = {row["source_id"]: joined_source(row) for row in joined_rows(getattr(self, "backing_joined", None))}
         return sorted(sources.values(), key=lambda s: (s.published or dt.date.min, s.pk), reverse=True)
-
-
-def _rows(joined: str | None) -> list[dict[str, Any]]:
-    """The JSON objects of a joined_json() annotation."""
-    return [json.loads(text) for text in (joined or "").split(GroupConcat.SEPARATOR) if text]
-
-
-def _day(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value[:10]) if value else None
-
-
-def _source(row: dict[str, Any]) -> Source:
-    """A Source rebuilt from the source_* fields of a joined_json() row (to show, never to save)."""
-    fields = {name.removeprefix("source_"): value for name, value in row.items() if name.startswith("source_")}
-    fields["published"] = _day(fields.get("published"))
-    fields["last_check_error"] = fields.get("last_check_error") or ""
-    fields["title"] = fields.get("title") or ""
-    fields["origin"] = fields.get("origin") or ""
-    fields["archive_url"] = fields.get("archive_url") or ""
-    for name in ("last_checked_at", "last_archived_at", "drift_found_at"):
-        fields[name] = _moment(fields.get(name))
-    return Source(**fields)
-
-
-def _moment(value: str | None) -> dt.datetime | None:
-    """A timestamp from JSON (SQLite writes it with a space and without a zone: UTC)."""
-    if not value:
-        return None
-    moment = dt.datetime.fromisoformat(value.replace(" ", "T"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class Term(models.Model):
@@ -498,7 +486,12 @@ class StatusChange(Event):
     @property
     def cited_sources(self) -> list[Source]:
         """Its sources, read in the same query as the change (needs .with_cited_sources())."""
-        return [_source(row) for row in _rows(getattr(self, "sources_joined", None))]
+        return [joined_source(row) for row in joined_rows(getattr(self, "sources_joined", None))]
+
+    @property
+    def nationality_list(self) -> list[dict[str, Any]]:
+        """Its nationalities in the order given, `{"iso2", "name", "count"}` each (needs .with_nationalities())."""
+        return sorted(joined_rows(getattr(self, "nationalities_joined", None)), key=lambda row: row["id"])
 
 
 class Statement(Event):
@@ -678,6 +671,10 @@ class Release(models.Model):
         return reverse("agreements:release-zip", args=[self.number])
 
 
+# Split by seam (they build on the models above); imported here so that `from .models import ...` finds them.
+from .transfers import ReportedTotal as ReportedTotal  # noqa: E402
+from .transfers import TransferNationality as TransferNationality  # noqa: E402
+
 # The records whose edits the public sees (the /changes/ page) and whose latest edit dates a citation.
 PUBLIC_HISTORY: list[tuple[type[models.Model], str]] = [
     (StatusChange, "Status change"),
@@ -686,4 +683,6 @@ PUBLIC_HISTORY: list[tuple[type[models.Model], str]] = [
     (Actor, "Actor"),
     (Arrangement, "Arrangement"),
     (Term, "Term"),
+    (TransferNationality, "Nationality of a transfer"),
+    (ReportedTotal, "Reported total"),
 ]

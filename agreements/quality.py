@@ -2,18 +2,22 @@
 
 Shared by `manage.py check_records` and the editor page /editor/records-check/. Reads only, one query per check
 however many records: arrangements backed by one origin only, statuses older than their window, statements without
-a verbatim quote, sources without a publication date, actors without a role, and actors whose names look alike.
+a verbatim quote, sources without a publication date, actors without a role, actors whose names look alike,
+transfers with a number of people but no nationalities, and reported totals lower than an earlier total of the same
+arrangement.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .models import Actor, Arrangement, Source, Statement
+from .dates import format_partial_date
+from .models import Actor, Arrangement, ReportedTotal, Source, Statement, StatusChange
 
 # Institutions speak as themselves; a person (an official, an embassy's spokesperson, an expert) needs a role.
 INSTITUTION_KINDS = (Actor.Kind.AGENCY, Actor.Kind.COURT, Actor.Kind.INTERNATIONAL_BODY)
@@ -147,4 +151,60 @@ def records_check() -> list[Check]:
             for a in group
         ],
     )
-    return [single, stale, unquoted, undated, roleless, duplicates]
+    return [single, stale, unquoted, undated, roleless, duplicates, *transfer_checks()]
+
+
+def transfer_checks() -> list[Check]:
+    """Transfers with a number of people but no nationality on record, and reported totals lower than an earlier
+    total of the same arrangement (a source that undercounts, or a record to correct): two queries."""
+    changes = (
+        StatusChange.objects.filter(people__gt=0, nationalities__isnull=True)
+        .select_related("arrangement__sending_state", "arrangement__receiving_country")
+        .order_by("arrangement__sending_state__name", "arrangement__receiving_country__name", "date", "pk")
+    )
+    unnamed = Check(
+        "no-nationalities",
+        "Transfers with a number of people but no nationalities",
+        "Where the sources name the citizenships of the people sent, give them in the transfer's correction; where "
+        "they do not, there is nothing to fix.",
+        [
+            Finding(
+                f"{_pair(c.arrangement)}, {c.date_display}: {c.people} {'person' if c.people == 1 else 'people'}",
+                _correct("status-change", c.pk),
+                "give the nationalities",
+            )
+            for c in changes
+        ],
+    )
+    totals = list(
+        ReportedTotal.objects.standing()
+        .select_related("arrangement__sending_state", "arrangement__receiving_country", "source")
+        .order_by("arrangement_id", "on", "on_recorded", "pk")
+    )
+    lower = []
+    highest: dict[int, Any] = {}
+    total: Any  # read with .standing(): dated by its event (`on`, `on_precision`)
+    for total in totals:
+        before = highest.get(total.arrangement_id)
+        if before is not None and total.people < before.people:
+            lower.append(
+                Finding(
+                    f"{_pair(total.arrangement)}: {total.people} reported by {total.source.cited_as} "
+                    f"({format_partial_date(total.on, total.on_precision)}), lower than {before.people} reported by "
+                    f"{before.source.cited_as} ({format_partial_date(before.on, before.on_precision)})",
+                    _correct("status-change", total.status_change_id)
+                    if total.status_change_id
+                    else _correct("statement", total.statement_id),
+                    "check the record",
+                )
+            )
+        if before is None or total.people > before.people:
+            highest[total.arrangement_id] = total
+    falling = Check(
+        "lower-total",
+        "Reported totals lower than an earlier total",
+        "A cumulative total cannot fall: check both sources; correct the record that misreads one, or note why a "
+        "source counts differently.",
+        lower,
+    )
+    return [unnamed, falling]

@@ -14,6 +14,7 @@ Reads put the state under the same annotation names whether current (`.current()
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject, NullIf
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -46,6 +47,14 @@ if TYPE_CHECKING:
 
 LATEST_FIRST = ("-date", "-recorded_at", "-id")
 _EPOCH = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)  # "never", inside Greatest (SQLite's MAX is NULL if any is NULL)
+_NONE = -1  # "no figure", inside Greatest: every count is 0 or more
+
+
+class PeopleBasis(models.TextChoices):
+    """Which way of counting gives an arrangement's people transferred (the larger of the two; a tie: the total)."""
+
+    REPORTED_TOTAL = "reported_total", "the latest reported total"
+    SUM_OF_TRANSFERS = "sum_of_transfers", "the sum of the transfers reported with a number"
 
 
 def _model(name: str) -> Any:
@@ -195,21 +204,55 @@ def sources_count(day: dt.date | None, status: str) -> Coalesce:
     return Coalesce(Subquery(backing, output_field=IntegerField()), Value(0))
 
 
-def derived_state(day: dt.date | None) -> dict[str, Any]:
-    """Status, since when, people, last confirmed and disputed, as of the end of `day` (None: everything)."""
-    latest = _changes(day).order_by(*LATEST_FIRST)
-    people = (
-        _changes(day, people__isnull=False)
-        .order_by()
-        .values("arrangement")
-        .annotate(total=Sum("people"))
-        .values("total")
+def reported_totals(day: dt.date | None) -> models.QuerySet:
+    """The arrangement's reported cumulative totals up to `day` (those of retracted events excluded), latest first."""
+    return _model("ReportedTotal").objects.standing().filter(arrangement=OuterRef("pk")).up_to(day).latest_first()
+
+
+def people_rule(counted: Any, reported: Any) -> dict[str, Any]:
+    """THE rule for "people transferred", from the sum of the transfers reported with a number (`counted`) and the
+    latest reported cumulative total (`reported`), both expressions: the larger of the two, NULL when there is
+    neither (`at_people`), and which of the two it is (`at_people_basis`, PeopleBasis; on a tie the reported total,
+    which a source states in one figure)."""
+    c, r = Coalesce(counted, Value(_NONE)), Coalesce(reported, Value(_NONE))
+    return {
+        "at_people": NullIf(Greatest(c, r), Value(_NONE), output_field=IntegerField()),
+        "at_people_basis": Case(
+            When(Q(GreaterThanOrEqual(r, c)) & Q(GreaterThan(r, Value(_NONE))), then=Value(PeopleBasis.REPORTED_TOTAL)),
+            When(Q(GreaterThan(c, Value(_NONE))), then=Value(PeopleBasis.SUM_OF_TRANSFERS)),
+            default=Value(""),
+            output_field=models.CharField(),
+        ),
+    }
+
+
+def people_state(day: dt.date | None) -> dict[str, Any]:
+    """People transferred as of the end of `day` (people_rule): the sum of the transfers reported with a number
+    (`at_people_counted`), the latest reported total (`at_people_reported`, the ReportedTotal `at_people_total`),
+    and the figure with its basis."""
+    counted = Subquery(
+        _changes(day, people__isnull=False).order_by().values("arrangement").annotate(n=Sum("people")).values("n"),
+        output_field=IntegerField(),
     )
+    latest = reported_totals(day)
+    reported = Subquery(latest.values("people")[:1], output_field=IntegerField())
+    return {
+        "at_people_counted": counted,
+        "at_people_reported": reported,
+        "at_people_total": Subquery(latest.values("pk")[:1], output_field=IntegerField()),
+        **people_rule(counted, reported),
+    }
+
+
+def derived_state(day: dt.date | None) -> dict[str, Any]:
+    """Status, since when, people (people_state), last confirmed and disputed, as of the end of `day` (None:
+    everything)."""
+    latest = _changes(day).order_by(*LATEST_FIRST)
     return {
         "at_status": Subquery(latest.values("status")[:1]),
         "at_status_date": Subquery(latest.values("date")[:1]),
         "at_status_precision": Subquery(latest.values("date_precision")[:1]),
-        "at_people": Subquery(people, output_field=IntegerField()),
+        **people_state(day),
         "at_confirmed": last_confirmed(day),
         "at_disputed": disputed(day),
     }
@@ -241,6 +284,10 @@ class ArrangementQuerySet(models.QuerySet):
             at_status_date=F("status_date"),
             at_status_precision=F("status_precision"),
             at_people=F("people_transferred"),
+            at_people_counted=F("people_counted"),
+            at_people_reported=F("people_reported"),
+            at_people_total=F("people_total_id"),
+            at_people_basis=F("people_basis"),
             at_confirmed=F("last_confirmed_at"),
             at_stale_after=F("stale_after"),
             at_stale=stale_at("stale_after", timezone.now()),
@@ -288,8 +335,29 @@ class ArrangementQuerySet(models.QuerySet):
         )
         if day is not None:
             backing = backing.filter(statuschange__date__lte=day)
-        return self.with_terms().annotate(
-            backing_joined=joined_json(backing, "statuschange__arrangement", source_json_fields())
+        return (
+            self.with_terms()
+            .with_people_sources(day)
+            .annotate(backing_joined=joined_json(backing, "statuschange__arrangement", source_json_fields()))
+        )
+
+    def with_people_sources(self, day: dt.date | None = None) -> ArrangementQuerySet:
+        """The sources of both ways of counting people transferred (up to `day`), in the same query
+        (Arrangement.people_figure): the latest reported total with its source and date, and the sources of the
+        transfers reported with a number. Call after .at()."""
+        Through, Total = _model("StatusChange").sources.through, _model("ReportedTotal")
+        counted = Through.objects.filter(statuschange__people__isnull=False, statuschange__retracted_at__isnull=True)
+        if day is not None:
+            counted = counted.filter(statuschange__date__lte=day)
+        total = Total.objects.filter(pk=OuterRef("at_people_total"))
+        total_fields = {"people": "people", "date": Total.EVENT_DATE, "precision": Total.EVENT_PRECISION}
+        return self.annotate(
+            people_total_joined=joined_json(total, "arrangement", total_fields | source_json_fields()),
+            people_counted_joined=joined_json(
+                counted,
+                "statuschange__arrangement",
+                {"change": "statuschange_id", "people": "statuschange__people"} | source_json_fields(),
+            ),
         )
 
 
@@ -330,6 +398,22 @@ class StatusChangeQuerySet(models.QuerySet):
             "sources"
         )
 
+    def transfers(self) -> StatusChangeQuerySet:
+        """The changes that moved people: a number of people above 0, or the nationalities of those sent."""
+        Nationality = _model("TransferNationality")
+        return self.filter(Q(people__gt=0) | Exists(Nationality.objects.filter(status_change=OuterRef("pk"))))
+
+    def carrying(self, country: Any) -> StatusChangeQuerySet:
+        """The changes that transferred citizens of `country` (a Country, ISO alpha-2 code, or several)."""
+        Nationality = _model("TransferNationality")
+        nationals = Nationality.objects.filter(status_change=OuterRef("pk"), country__in=country_codes(country))
+        return self.filter(Exists(nationals))
+
+    def with_nationalities(self) -> StatusChangeQuerySet:
+        """Each change's nationalities in the same query, as JSON (StatusChange.nationality_list)."""
+        fields = {"id": "id", "iso2": "country_id", "name": "country__name", "count": "count"}
+        return self.annotate(nationalities_joined=joined_json(_model("TransferNationality"), "status_change", fields))
+
     def with_cited_sources(self) -> StatusChangeQuerySet:
         """Each change's sources in the same query, as JSON (StatusChange.cited_sources)."""
         Through = _model("StatusChange").sources.through
@@ -361,6 +445,24 @@ class StatementQuerySet(models.QuerySet):
         return self.select_related("actor", "actor__country", "sending_state").prefetch_related(
             "sources", "arrangements__receiving_country", "status_changes"
         )
+
+
+class ReportedTotalQuerySet(models.QuerySet):
+    def standing(self) -> ReportedTotalQuerySet:
+        """Totals whose event is not retracted, each with its event's date (`on`, `on_precision`) and the moment it
+        was recorded (`on_recorded`): a total is dated by the status change or statement that reports it."""
+        Total: Any = self.model
+        return self.filter(status_change__retracted_at__isnull=True, statement__retracted_at__isnull=True).annotate(
+            on=Total.EVENT_DATE, on_precision=Total.EVENT_PRECISION, on_recorded=Total.EVENT_RECORDED
+        )
+
+    def up_to(self, day: dt.date | None) -> ReportedTotalQuerySet:
+        """Call after .standing()."""
+        return self if day is None else self.filter(on__lte=day)
+
+    def latest_first(self) -> ReportedTotalQuerySet:
+        """Call after .standing(): by date, then the order recorded (on the same date, the one recorded later)."""
+        return self.order_by("-on", "-on_recorded", "-pk")
 
 
 class SourceQuerySet(models.QuerySet):
@@ -452,13 +554,14 @@ SOURCE_FIELDS = {
 
 
 def source_json_fields() -> dict[str, str]:
-    """SOURCE_FIELDS as joined_json() fields of a row that links to a source (`source_<name>`: models._source)."""
+    """SOURCE_FIELDS as joined_json() fields of a row that links to a source (`source_<name>`: joined_source)."""
     return {f"source_{name}": f"source__{path}" for name, path in SOURCE_FIELDS.items()}
 
 
-def joined_json(rows: Any, link: str, fields: dict[str, str]) -> Subquery:
+def joined_json(rows: Any, link: str, fields: dict[str, Any]) -> Subquery:
     """Rows related to the outer row (`rows`: a model or a queryset, `link` the path back to it), each as a JSON
-    object of `fields` (name → path), joined into one string: related records in the same query as their parent."""
+    object of `fields` (name → path or expression), joined into one string: related records in the same query as
+    their parent."""
     qs = rows._default_manager.all() if isinstance(rows, type) else rows  # type: ignore[attr-defined]
     value = Cast(JSONObject(**fields), models.TextField())
     return Subquery(
@@ -481,3 +584,33 @@ def joined(model: Any, link: str, value: Any) -> Subquery:
         .values("joined"),
         output_field=models.TextField(),
     )
+
+
+def joined_rows(joined: str | None) -> list[dict[str, Any]]:
+    """The JSON objects of a joined_json() annotation."""
+    return [json.loads(text) for text in (joined or "").split(GroupConcat.SEPARATOR) if text]
+
+
+def joined_day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def joined_source(row: dict[str, Any]) -> Any:
+    """A Source rebuilt from the source_* fields of a joined_json() row (to show, never to save)."""
+    fields = {name.removeprefix("source_"): value for name, value in row.items() if name.startswith("source_")}
+    fields["published"] = joined_day(fields.get("published"))
+    fields["last_check_error"] = fields.get("last_check_error") or ""
+    fields["title"] = fields.get("title") or ""
+    fields["origin"] = fields.get("origin") or ""
+    fields["archive_url"] = fields.get("archive_url") or ""
+    for name in ("last_checked_at", "last_archived_at", "drift_found_at"):
+        fields[name] = joined_moment(fields.get(name))
+    return _model("Source")(**fields)
+
+
+def joined_moment(value: str | None) -> dt.datetime | None:
+    """A timestamp from JSON (SQLite writes it with a space and without a zone: UTC)."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value.replace(" ", "T"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -115,3 +115,24 @@ def save_screenshot(page, name: str) -> Path:
     path = ARTIFACTS / name
     page.screenshot(path=str(path))
     return path
+
+
+EDITOR_PASSWORD = "synthetic-test-password-7f3a"
+
+
+def browser_editor(django_user_model, username: str = "editor-browser"):
+    """A member of the editors group who logs in with a password (synthetic), for the browser tests."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username, password=EDITOR_PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name="editors")[0])
+    return user
+
+
+def log_in(page, live_server, next_url: str, username: str = "editor-browser") -> None:
+    """Log in through the login page and land on `next_url`."""
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", EDITOR_PASSWORD)
+    page.click("form.editor-form button[type=submit]")
+    page.wait_for_url(f"**{next_url}")

@@ -7,7 +7,12 @@ import datetime as dt
 import factory
 
 from agreements import services
+from agreements.importers import COLUMNS, TRANSFER_COLUMNS
 from agreements.models import Actor, Country, Source
+
+# The records CSV header without the optional transfer columns (a file without them imports as before): the
+# synthetic rows of the tests give the cells of these columns.
+RECORD_HEADER = ",".join(c for c in COLUMNS if c not in TRANSFER_COLUMNS)
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -50,6 +55,8 @@ def change(
     source: Source | None = None,
     note: str = "",
     precision: str = "day",
+    nationalities=(),
+    people_total: int | None = None,
 ):
     """Record a synthetic status change through the service."""
     return services.record_status_change(
@@ -61,6 +68,8 @@ def change(
         sources=[source or SourceFactory()],
         people=people,
         note=note,
+        nationalities=nationalities,
+        people_total=people_total,
     )
 
 
@@ -193,6 +202,74 @@ def bulk_arrangements(total: int, *, statements_per_arrangement: int = 1) -> lis
     _analyze()
     services.refresh_arrangements(ids)
     return ids
+
+
+def bulk_transfers(total: int, *, sending: str = "US") -> int:
+    """`total` synthetic transfers of `sending` (status changes with people, each naming one or two nationalities
+    with counts; every tenth also reports a cumulative total), spread over receiving countries that have no
+    arrangement with it yet: for scale tests of the flow picture, the transfers API and the lists."""
+    from agreements.models import Arrangement, ReportedTotal, StatusChange, TransferNationality
+
+    codes = list(Country.objects.exclude(pk=sending).order_by("iso2").values_list("iso2", flat=True))
+    taken = set(Arrangement.objects.filter(sending_state=sending).values_list("receiving_country_id", flat=True))
+    receivers = [c for c in codes if c not in taken][:40]
+    arrangements = Arrangement.objects.bulk_create(
+        [Arrangement(sending_state_id=sending, receiving_country_id=r) for r in receivers]
+    )
+    start = Source.objects.count()
+    sources = Source.objects.bulk_create(
+        [
+            Source(
+                url=f"https://example.org/transfers/{start + i}",
+                normalized_url=f"https://example.org/transfers/{start + i}",
+                publisher=f"Publisher {i % 7}",
+                publisher_key=f"publisher {i % 7}",
+                origin_key=f"publisher {i % 7}",
+                published=dt.date(2025, 1, 1),
+            )
+            for i in range(len(arrangements))
+        ]
+    )
+    changes = StatusChange.objects.bulk_create(
+        [
+            StatusChange(
+                arrangement=arrangements[i % len(arrangements)],
+                status="implemented",
+                date=dt.date(2025, 1, 1) + dt.timedelta(days=i % 300),
+                people=10 + i % 20,
+                note=f"Synthetic transfer {i}",
+                content_key=f"bulk-transfer-{start}-{i}",
+            )
+            for i in range(total)
+        ],
+        batch_size=1000,
+    )
+    StatusChange.sources.through.objects.bulk_create(
+        [
+            StatusChange.sources.through(statuschange_id=c.pk, source_id=sources[i % len(sources)].pk)
+            for i, c in enumerate(changes)
+        ],
+        batch_size=1000,
+    )
+    TransferNationality.objects.bulk_create(
+        [
+            TransferNationality(status_change=c, country_id=codes[(i + k * 7) % len(codes)], count=(i % 5) or None)
+            for i, c in enumerate(changes)
+            for k in range(1 + i % 2)
+        ],
+        batch_size=1000,
+    )
+    ReportedTotal.objects.bulk_create(
+        [
+            ReportedTotal(arrangement_id=c.arrangement_id, status_change=c, source=sources[i % len(sources)], people=i)
+            for i, c in enumerate(changes)
+            if i % 10 == 0
+        ],
+        batch_size=1000,
+    )
+    _analyze()
+    services.refresh_arrangements(a.pk for a in arrangements)
+    return len(changes)
 
 
 def _analyze() -> None:

@@ -6,7 +6,17 @@ from agreements.models import Actor, Arrangement, Source, Statement, StatusChang
 def snapshot():
     """Everything the records describe, independent of database ids."""
     arrangements = sorted(
-        (a.sending_state_id, a.receiving_country_id, a.status, a.status_since, a.people_transferred, a.sources_count)
+        (
+            a.sending_state_id,
+            a.receiving_country_id,
+            a.status,
+            a.status_since,
+            a.people_transferred,
+            a.people_basis,
+            a.people_counted,
+            a.people_reported,
+            a.sources_count,
+        )
         for a in Arrangement.objects.all()
     )
     changes = sorted(
@@ -20,6 +30,8 @@ def snapshot():
             c.import_ref,
             c.statement_id is not None,
             tuple(sorted(s.url for s in c.sources.all())),
+            tuple((n.country_id, n.count) for n in c.nationalities.all()),
+            tuple(sorted((t.source.url, t.people) for t in c.reported_totals.all())),
         )
         for c in StatusChange.objects.select_related("arrangement")
     )
@@ -34,6 +46,7 @@ def snapshot():
             s.import_ref,
             tuple(sorted(a.receiving_country_id for a in s.arrangements.all())),
             tuple(sorted(x.url for x in s.sources.all())),
+            tuple(sorted((t.source.url, t.people) for t in s.reported_totals.all())),
         )
         for s in Statement.objects.select_related("actor")
     )

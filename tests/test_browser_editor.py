@@ -3,35 +3,25 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group
 
 from agreements import services
 from agreements.models import Arrangement
 
+from .browser import browser_editor, log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "synthetic-test-password-7f3a"
 
 
 @pytest.fixture
 def editor(django_user_model, live_seed):
-    user = django_user_model.objects.create_user("editor-browser", password=PASSWORD)
-    user.groups.add(Group.objects.get_or_create(name="editors")[0])
-    return user
-
-
-def _login(page, live_server, next_url):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill("#id_username", "editor-browser")
-    page.fill("#id_password", PASSWORD)
-    page.click("form.editor-form button[type=submit]")
-    page.wait_for_url(f"**{next_url}")
+    return browser_editor(django_user_model)
 
 
 def test_an_editor_logs_a_denial_and_the_map_shows_it(open_page, live_server, editor):
     from django.core.cache import cache
 
     page, visit = open_page("/")
-    _login(page, live_server, "/editor/statement/")
+    log_in(page, live_server, "/editor/statement/")
     page.select_option("#id_receiving_countries", "BJ")
     page.fill("#id_actor", "Ministry of Foreign Affairs of Benin")
     page.select_option("#id_actor_kind", "agency")

@@ -43,7 +43,7 @@ class Worker:
             "FETCH_PRIVATE_ALLOWLIST": "127.0.0.1:9",  # the link check below reaches a closed local port
             "LINK_CHECK_TIMEOUT": "1",
         }
-        environment = child_env(**(defaults | env))  # a test may override a default (the doomed worker's timeout)
+        environment = child_env(**(defaults | env))  # a test's own values win over the defaults
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tracker", *WORKER_ARGS, "-n", f"{name}@%h"],
             cwd=ROOT,

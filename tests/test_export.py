@@ -10,6 +10,7 @@ from agreements.importers import COLUMNS, import_records
 from agreements.models import Actor, Arrangement, Source, Statement, StatusChange
 
 from .conftest import SEED
+from .factories import RECORD_HEADER
 from .snapshots import snapshot
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_formula_cells_are_neutralised_and_round_trip_exactly(client, db):
         'status_change,US,AO,2025-01-10,reported,"=HYPERLINK(""https://example.org"")",,,,,,,,'
         "https://example.org/f,@Publisher 1,-Wire,+Title,,,"
     )
-    import_records((",".join(COLUMNS) + "\n" + row + "\n").encode())
+    import_records((RECORD_HEADER + "\n" + row + "\n").encode())
     data = _export(client)
     exported = _rows(data)[0]
     assert exported["note"] == '\'=HYPERLINK("https://example.org")'
@@ -81,7 +82,7 @@ def test_formula_cells_are_neutralised_and_round_trip_exactly(client, db):
 
 def test_status_since_precision_survives_export(client, db):
     row = "status_change,US,AO,2025-05,reported,Synthetic,,,,,,,,https://example.org/p,Publisher 1,,,2025,,"
-    import_records((",".join(COLUMNS) + "\n" + row + "\n").encode())
+    import_records((RECORD_HEADER + "\n" + row + "\n").encode())
     exported = _rows(_export(client))[0]
     assert (exported["date"], exported["source_date"]) == ("2025-05", "2025")
 

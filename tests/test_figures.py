@@ -90,8 +90,9 @@ def test_headline_figures_for_one_sender(client, seed):
     assert "<strong>11</strong> receiving countries with reports" in headline
     assert "<strong>6</strong> reported contact" in headline and "<strong>3</strong> transfers under way" in headline
     assert "<strong>1</strong> denied" in headline and "declined" not in headline
-    assert "<strong>At least 357</strong> people transferred" in headline  # 238 + 119: a floor
-    assert "the sum of the numbers reported for 2 arrangements, a floor" in headline
+    assert "<strong>At least 357</strong> people transferred under 2 arrangements" in headline  # 238 + 119: a floor
+    assert "the larger of the sum of the transfers reported with a number and the latest reported total" in headline
+    assert "(0 by a reported total), a floor" in headline
     latest = headline.split("Latest changes")[1].split("</ol>")[0]
     items = re.findall(r'<li><time datetime="([\d-]+)">[^<]*</time> · [^→]*→ <a href="/countries/(\w\w)/">', latest)
     # Newest first; of the changes of one day, the one recorded last first (the denial came with a statement).

@@ -7,15 +7,17 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from agreements.importers import COLUMNS, ImportError_, import_records
+from agreements.importers import ImportError_, import_records
 from agreements.models import Actor, Arrangement, Source, Statement, StatusChange
 
 from .conftest import SEED
+from .factories import RECORD_HEADER
 
 pytestmark = pytest.mark.django_db
 
-# The format before the optional source_origin column: such files still import (as if every origin were empty).
-HEADER = ",".join(c for c in COLUMNS if c != "source_origin")
+# The format before the optional source_origin and transfer columns: such files still import (as if every origin
+# were empty, with no nationalities or reported totals).
+HEADER = RECORD_HEADER.replace(",source_origin,", ",")
 
 
 def csv(*rows: str, header: str = HEADER) -> bytes:

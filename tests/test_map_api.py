@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Arrangement, Source, Statement, StatusChange
 
-from .factories import bulk_arrangements, change
+from .factories import bulk_arrangements, bulk_transfers, change
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +152,36 @@ def test_query_count_is_flat_from_the_record_to_2000_arrangements(client, record
     small = _queries(client, url)
     bulk_arrangements(2000)
     assert Arrangement.objects.count() >= 2000
+    assert _queries(client, url) == small, url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/countries/US/",
+        "/countries/SZ/",
+        "/countries/SZ/panel/?as_of=2025-12-01",
+        "/?sending_state=US",
+        "/?sending_state=all&as_of=2025-12-01",
+        "/status-changes/?nationality=VN",
+        "/status-changes/?transfer=true",
+        "/status-changes/export.csv?nationality=VN",
+        "/api/v1/transfers/?nationality=VN&page_size=500",
+        "/api/v1/transfers/?sending_state=US&as_of=2025-12-01",
+        "/api/v1/status-changes/?nationality=VN",
+        "/api/v1/arrangements/?sending_state=US&page_size=500",
+        "/api/v1/arrangements/?as_of=2025-12-01",
+        "/arrangements/export.csv",
+        "/export/records.csv",
+    ],
+)
+def test_who_is_sent_where_keeps_a_flat_query_count_from_the_record_to_2000_transfers(client, record, url):
+    """The flow picture (a sending state's page, the map), the transfers list and API, and people transferred with
+    its sources: the same queries on the record and with 2,000 synthetic transfers naming their nationalities."""
+    _queries(client, url)  # the backend's one-time probes (SQLite's JSON support) are not the page's
+    small = _queries(client, url)
+    assert bulk_transfers(2000) == 2000
+    assert StatusChange.objects.carrying("VN").count() > 3
     assert _queries(client, url) == small, url
 
 

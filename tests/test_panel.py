@@ -36,7 +36,7 @@ def test_the_panel_as_of_a_date_and_without_reports(client, seed):
     assert "No reports" in costa_rica and "Nothing on record of United States approaching Costa Rica" in costa_rica
     salvador = client.get("/countries/SV/panel/?as_of=2025-02-15").content.decode()
     assert '<strong class="status">Agreement reached</strong>' in salvador
-    assert "<dt>People transferred</dt><dd>not known</dd>" in salvador
+    assert '<dt>People transferred</dt><dd class="people">not known</dd>' in salvador
     assert client.get("/countries/ZZ/panel/").status_code == 404
 
 

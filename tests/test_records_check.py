@@ -8,11 +8,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements.importers import COLUMNS, import_records
+from agreements.importers import import_records
 from agreements.models import Actor, Arrangement, Source, Statement
 from agreements.quality import records_check, resemblance_key
 
-from .factories import bulk_arrangements
+from .factories import RECORD_HEADER, bulk_arrangements
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_on_the_record_it_prints_every_check_with_its_count(record):
 
 
 def test_a_planted_duplicate_actor_is_listed_with_links_to_fix_it(record):
-    import_records(("\n".join([",".join(COLUMNS), *PLANTED]) + "\n").encode())
+    import_records(("\n".join([RECORD_HEADER, *PLANTED]) + "\n").encode())
     accented, plain = Actor.objects.get(name="Frank Ábrego"), Actor.objects.get(name="Frank Abrego")
     output = _run("--base-url", "https://tracker.example.org/")
     assert _count(output, "Actors that look like duplicates") == 2

@@ -30,6 +30,8 @@ TABLES = {
     "statements",
     "status_changes",
     "terms",
+    "transfer_nationalities",
+    "reported_totals",
     "statement_sources",
     "statement_arrangements",
     "status_change_sources",

@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 
 from ..caching import data_changed
 from ..dates import Precision
-from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange
+from ..models import Actor, Arrangement, Country, ReportedTotal, Source, Statement, StatusChange, TransferNationality
 from .archive import archive_on_record
 from .checks import (
     User,
@@ -30,7 +30,7 @@ from .checks import (
     unique_slugs,
 )
 from .derived import refresh_arrangements
-from .events import new_statement, new_status_change
+from .events import new_nationalities, new_reported_totals, new_statement, new_status_change
 from .records import differences
 
 
@@ -55,6 +55,8 @@ class EventRow:
     quote: str
     source: dict[str, Any]
     import_ref: str
+    nationalities: list[tuple[Country, int | None]] = field(default_factory=list)  # checks.check_nationalities
+    people_total: int | None = None
 
     def build(
         self, arrangements: dict[tuple[str, str], Any] | None = None, actors: dict[str, Any] | None = None
@@ -99,7 +101,34 @@ class BulkResult:
     created: int = 0
     unchanged: int = 0
     sources_added: int = 0
+    details_added: int = 0  # rows that gave a stored event its nationalities or a reported total
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Transfer:
+    """What the rows say of a transfer beyond the event itself, gathered per event (records possibly unsaved)."""
+
+    nationalities: dict[int, tuple[EventRow, Any]] = field(default_factory=dict)  # id(record) → first row naming them
+    totals: dict[tuple[int, int], tuple[EventRow, Any, Source]] = field(default_factory=dict)  # (id(record), source)
+
+    def gather(self, e: EventRow, record: Any, source: Source, result: BulkResult) -> None:
+        if e.nationalities:
+            first = self.nationalities.setdefault(id(record), (e, record))[0]
+            if _codes(first.nationalities) != _codes(e.nationalities):
+                result.warnings.append(
+                    f"line {e.line}: nationalities differ from line {first.line} (line {first.line} kept)"
+                )
+        if e.people_total is not None:
+            first = self.totals.setdefault((id(record), source.pk), (e, record, source))[0]
+            if first.people_total != e.people_total:
+                result.warnings.append(
+                    f"line {e.line}: people_total differs from line {first.line} (line {first.line} kept)"
+                )
+
+
+def _codes(nationalities: Sequence[tuple[Any, int | None]]) -> list[tuple[str, int | None]]:
+    return [(getattr(country, "pk", country), count) for country, count in nationalities]
 
 
 def _bulk_sources(events: Sequence[EventRow], user: User, reason: str, result: BulkResult) -> dict[str, Source]:
@@ -240,6 +269,9 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
             )
 
     new_statements: list[Statement] = []
+    transfer = _Transfer()
+    stored_before = {id(r) for r in known.values()}
+    unchanged_lines: set[int] = set()
     gained: dict[tuple[str, int], Any] = {}  # records on file before this import that gain a source
     plan: list[tuple[EventRow, Any]] = []  # (event, record) in file order, records possibly not saved yet
     new_links: dict[str, list[tuple[Any, Source]]] = {"status_change": [], "statement": []}
@@ -253,9 +285,11 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
                     f"line {e.line}: import_ref {e.import_ref!r} is already stored with different content; "
                     "the stored record is kept (correct it in the editor)"
                 )
+            transfer.gather(e, record, source, result)
             link = (record.pk if record.pk is not None else id(record), source.pk)
             if link in links[e.record_type]:
                 result.unchanged += 1
+                unchanged_lines.add(e.line)
             else:
                 links[e.record_type].add(link)
                 new_links[e.record_type].append((record, source))
@@ -264,6 +298,7 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
                 result.sources_added += 1
             continue
         record = e.build(arrangements, actors)
+        transfer.gather(e, record, source, result)
         if isinstance(record, Statement):
             new_statements.append(record)
         known[identity] = record
@@ -281,6 +316,7 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
     bulk_create_with_history(new_statements, Statement, batch_size=500, **history)
     # Status changes in file order (those recorded with a statement point to it), so ids follow the file.
     new_changes: list[StatusChange] = []
+    change_of: dict[int, StatusChange] = {}  # id(statement) → the status change recorded with it (one country)
     for e, record in plan:
         if isinstance(record, StatusChange):
             new_changes.append(record)
@@ -298,7 +334,15 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
                     )
                 )
                 new_links["status_change"].append((new_changes[-1], sources[normalize_url(e.source["url"])]))
+                change_of[id(record)] = new_changes[-1]
     bulk_create_with_history(new_changes, StatusChange, batch_size=500, **history)
+    added = _record_transfers(transfer, arrangements, change_of, stored_before, history, result)
+    for e, record in added:
+        gained[(e.record_type, record.pk)] = record
+        if e.line in unchanged_lines:  # the row's event was on file: what it added is a change of it
+            unchanged_lines.discard(e.line)
+            result.unchanged -= 1
+            result.details_added += 1
 
     _link(StatusChange.sources.through, "statuschange_id", "source_id", new_links["status_change"])
     _link(Statement.sources.through, "statement_id", "source_id", new_links["statement"])
@@ -321,5 +365,69 @@ def record_events(*, events: Sequence[EventRow], user: User = None, reason: str 
     return result
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Derived state
+def _record_transfers(
+    transfer: _Transfer,
+    arrangements: dict[tuple[str, str], Arrangement],
+    change_of: dict[int, StatusChange],
+    stored_before: set[int],
+    history: dict[str, Any],
+    result: BulkResult,
+) -> list[tuple[EventRow, Any]]:
+    """Save the nationalities and reported totals the rows give (every event saved by now), through the event
+    builder: an event on file before this import that has none gains them; one that has different ones keeps its
+    own (a warning). Returns the (row, event on file before) pairs that gained something."""
+    # The status change that carries a statement row's nationalities is the one recorded with it.
+    statements = {r.pk: r for _, r in transfer.nationalities.values() if isinstance(r, Statement)}
+    for chunk in chunks(pk for pk, r in statements.items() if id(r) not in change_of):
+        for recorded in StatusChange.all_objects.filter(statement_id__in=chunk).order_by("pk"):
+            change_of.setdefault(id(statements[recorded.statement_id or 0]), recorded)
+    targets = [
+        (e, r, r if isinstance(r, StatusChange) else change_of.get(id(r))) for e, r in transfer.nationalities.values()
+    ]
+    stored: dict[int, list[tuple[str, int | None]]] = {}
+    for chunk in chunks([c.pk for _, _, c in targets if c is not None]):
+        for change_id, country, count in TransferNationality.objects.filter(status_change_id__in=chunk).values_list(
+            "status_change_id", "country_id", "count"
+        ):
+            stored.setdefault(change_id, []).append((country, count))
+    added: list[tuple[EventRow, Any]] = []
+    new: list[TransferNationality] = []
+    for e, record, target in targets:
+        if target is None:
+            continue
+        if target.pk not in stored:
+            new += new_nationalities(target, e.nationalities)
+            if id(record) in stored_before:
+                added.append((e, record))
+        elif stored[target.pk] != _codes(e.nationalities):
+            result.warnings.append(
+                f"line {e.line}: the record on file names other nationalities; the stored ones are kept "
+                "(correct them in the editor)"
+            )
+    bulk_create_with_history(new, TransferNationality, batch_size=500, **history)
+
+    on_file: dict[tuple[str, int, int], int] = {}
+    for column, kind in (("status_change_id", StatusChange), ("statement_id", Statement)):
+        for chunk in chunks({r.pk for _, r, _ in transfer.totals.values() if isinstance(r, kind)}):
+            rows = ReportedTotal.objects.filter(**{f"{column}__in": chunk}).values_list(column, "source_id", "people")
+            for event_id, source_id, people in rows:
+                on_file[(column, event_id, source_id)] = people
+    totals: list[ReportedTotal] = []
+    for e, record, source in transfer.totals.values():
+        column = "statement_id" if isinstance(record, Statement) else "status_change_id"
+        people = on_file.get((column, record.pk, source.pk))
+        if people is None:
+            arrangement = arrangements[(e.sending_state.pk, e.receiving[0].pk)]
+            assert e.people_total is not None
+            totals += new_reported_totals(
+                event=record, arrangement=arrangement, people=e.people_total, sources=[source]
+            )
+            if id(record) in stored_before:
+                added.append((e, record))
+        elif people != e.people_total:
+            result.warnings.append(
+                f"line {e.line}: the record on file reports another total ({people:,}) from this source; it is kept "
+                "(correct it in the editor)"
+            )
+    bulk_create_with_history(totals, ReportedTotal, batch_size=500, **history)
+    return added

@@ -138,6 +138,34 @@ def check_people(people: int | None, *, field: str = "people") -> None:
         whole_number(people, field=field)
 
 
+Nationalities = list[tuple[Country, int | None]]
+
+
+def check_nationalities(
+    nationalities: Iterable[tuple[Country | str, object]], people: int | None, *, field: str = "nationalities"
+) -> Nationalities:
+    """The citizenships of the people of one transfer, as (Country, count or None): each country through the one
+    country parser, once; each count a whole number that is not above the transfer's `people` (when given). A
+    person may hold two citizenships, so the counts are not summed."""
+    out: Nationalities = []
+    for value, count in nationalities:
+        country = resolve_country(value, field=field)
+        if any(country.pk == seen.pk for seen, _ in out):
+            raise ValidationError({field: f"{country.name} is given twice."})
+        number = None
+        if count is not None and count != "":
+            try:
+                number = whole_number(count, field=field)
+            except ValidationError:
+                message = f"The count for {country.name} must be a whole number from 0 to {MAX_INT:,}."
+                raise ValidationError({field: message}) from None
+            if people is not None and number > people:
+                message = f"The count for {country.name} ({number:,}) is more than the {people:,} people transferred."
+                raise ValidationError({field: message})
+        out.append((country, number))
+    return out
+
+
 def check_people_totals(arrangement_ids: Iterable[int], *, field: str = "people") -> None:
     """The people transferred under each arrangement (the sum its derived state stores) must fit the column too:
     run after a write that adds or changes people, inside its transaction, so a refusal writes nothing."""

@@ -1,6 +1,7 @@
-"""Derived state: each arrangement's stored status, people, last confirmed, staleness deadline, disputed and
-independent sources, brought in line with its event log by set-based UPDATEs built from the same expressions the
-as-of reads use (agreements.querysets), so the stored state and "as of today" are one rule."""
+"""Derived state: each arrangement's stored status, people (with the basis of the figure), last confirmed,
+staleness deadline, disputed and independent sources, brought in line with its event log by set-based UPDATEs
+built from the same expressions the as-of reads use (agreements.querysets), so the stored state and "as of today"
+are one rule."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import Arrangement
-from ..querysets import deadline, derived_state, sources_count
+from ..querysets import deadline, derived_state, people_rule, sources_count
 from .checks import chunks
 
 
@@ -24,12 +25,20 @@ def refresh_arrangements(ids: Iterable[int]) -> None:
             status=Coalesce(state["at_status"], Value("")),
             status_date=state["at_status_date"],
             status_precision=Coalesce(state["at_status_precision"], Value("")),
-            people_transferred=state["at_people"],
+            people_counted=state["at_people_counted"],
+            people_reported=state["at_people_reported"],
+            people_total_id=state["at_people_total"],
             last_confirmed_at=state["at_confirmed"],
             disputed=state["at_disputed"],
         )
-        # These read the status and last confirmed just stored (an UPDATE's SET sees the row as it was).
-        rows.update(sources_count=sources_count(None, "status"), stale_after=deadline("status", "last_confirmed_at"))
+        # These read the status, people and last confirmed just stored (an UPDATE's SET sees the row as it was).
+        people = people_rule(F("people_counted"), F("people_reported"))
+        rows.update(
+            sources_count=sources_count(None, "status"),
+            stale_after=deadline("status", "last_confirmed_at"),
+            people_transferred=people["at_people"],
+            people_basis=people["at_people_basis"],
+        )
         rows.filter(
             Q(stale_since__isnull=False), Q(stale_after__isnull=True) | Q(stale_after__gt=timezone.now())
         ).update(stale_since=None, stale_flag_run=None)

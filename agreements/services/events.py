@@ -1,14 +1,15 @@
 """The one builder of events: every status change and statement — from the editor's form, the API, the admin or
-the importer — is made here, with its content identity, before it is saved."""
+the importer — is made here, with its content identity, before it is saved; and so are the details of a
+transfer that belong to an event (its nationalities, the cumulative total its sources report)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..models import Actor, Arrangement, Country, Statement, StatusChange
-from .checks import statement_key, status_change_key
+from ..models import Actor, Arrangement, Country, ReportedTotal, Source, Statement, StatusChange, TransferNationality
+from .checks import Nationalities, statement_key, status_change_key
 
 
 def _shared(date: dt.date, precision: str, import_ref: str | None) -> dict[str, Any]:
@@ -85,6 +86,19 @@ def new_statement(
             status=status,
         ),
     )
+
+
+def new_nationalities(change: StatusChange, nationalities: Nationalities) -> list[TransferNationality]:
+    """Unsaved nationalities of a (saved) status change, in the order given (checks.check_nationalities)."""
+    return [TransferNationality(status_change=change, country=country, count=count) for country, count in nationalities]
+
+
+def new_reported_totals(
+    *, event: StatusChange | Statement, arrangement: Arrangement, people: int, sources: Sequence[Source]
+) -> list[ReportedTotal]:
+    """Unsaved cumulative totals reported by a (saved) event about one arrangement: one per source that gives it."""
+    link = {"status_change": event} if isinstance(event, StatusChange) else {"statement": event}
+    return [ReportedTotal(arrangement=arrangement, source=source, people=people, **link) for source in sources]
 
 
 def arrangement_ids(record: Any) -> list[int]:

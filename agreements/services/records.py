@@ -13,19 +13,34 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from ..caching import data_changed
 from ..dates import Precision
-from ..models import Actor, Arrangement, Country, Source, Statement, StatusChange, Term, Verification
+from ..models import (
+    Actor,
+    Arrangement,
+    Country,
+    ReportedTotal,
+    Source,
+    Statement,
+    StatusChange,
+    Term,
+    TransferNationality,
+    Verification,
+)
 from .archive import archive_on_record
 from .checks import (
+    Nationalities,
     User,
     check_date,
+    check_nationalities,
     check_people,
     check_people_totals,
     check_sources,
     check_text,
     clean_http_url,
+    history_user,
     name_key,
     normalize_url,
     note_sources_added,
@@ -35,7 +50,7 @@ from .checks import (
     unique_slugs,
 )
 from .derived import refresh_arrangements
-from .events import arrangement_ids, new_statement, new_status_change
+from .events import arrangement_ids, new_nationalities, new_reported_totals, new_statement, new_status_change
 
 
 @dataclass
@@ -184,6 +199,26 @@ def _save_event(record: StatusChange | Statement, sources: Sequence[Source], use
     record.sources.add(*sources)
 
 
+def _save_transfer(
+    event: StatusChange | Statement,
+    arrangement: Arrangement,
+    *,
+    nationalities: Nationalities,
+    people_total: int | None,
+    sources: Sequence[Source],
+    user: User,
+    reason: str,
+) -> None:
+    """What an event says of a transfer besides its own fields, with history: the nationalities of the people of
+    a status change, and the cumulative total its sources report for the arrangement."""
+    history = {"default_user": history_user(user), "default_change_reason": reason[:100]}
+    if nationalities and isinstance(event, StatusChange):
+        bulk_create_with_history(new_nationalities(event, nationalities), TransferNationality, **history)
+    if people_total is not None:
+        totals = new_reported_totals(event=event, arrangement=arrangement, people=people_total, sources=sources)
+        bulk_create_with_history(totals, ReportedTotal, **history)
+
+
 @transaction.atomic
 def record_status_change(
     *,
@@ -195,12 +230,17 @@ def record_status_change(
     sources: Sequence[Source],
     note: str = "",
     people: int | None = None,
+    nationalities: Iterable[tuple[Country | str, object]] = (),
+    people_total: int | None = None,
     statement: Statement | None = None,
     import_ref: str | None = None,
     user: User = None,
     reason: str = "",
 ) -> StatusChange:
-    """Record that an arrangement moved to `status` on `date`, on the word of at least one source."""
+    """Record that an arrangement moved to `status` on `date`, on the word of at least one source.
+
+    A transfer may say who was sent (`nationalities`: (country, count or None) pairs, no count above `people`)
+    and the cumulative number its sources report for the arrangement so far (`people_total`)."""
     if status not in Arrangement.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}; one of {', '.join(Arrangement.Status.values)}."})
     check_date(date, precision)
@@ -208,6 +248,8 @@ def record_status_change(
     sources = check_sources(sources)
     note = check_text(note, field="note")
     check_people(people)
+    checked = check_nationalities(nationalities, people)
+    check_people(people_total, field="people_total")
     arrangement = get_or_create_arrangement(
         sending_state=sending_state, receiving_country=receiving_country, user=user, reason=reason
     ).obj
@@ -222,6 +264,15 @@ def record_status_change(
         import_ref=import_ref,
     )
     _save_event(change, sources, user, reason or "status change recorded")
+    _save_transfer(
+        change,
+        arrangement,
+        nationalities=checked,
+        people_total=people_total,
+        sources=sources,
+        user=user,
+        reason=reason or "status change recorded",
+    )
     if people:
         check_people_totals([arrangement.pk])
     refresh_arrangements([arrangement.pk])
@@ -242,13 +293,17 @@ def log_statement(
     paraphrase: str = "",
     sources: Sequence[Source],
     status: str | None = None,
+    nationalities: Iterable[tuple[Country | str, object]] = (),
+    people_total: int | None = None,
     import_ref: str | None = None,
     user: User = None,
     reason: str = "",
 ) -> Statement:
     """Log what an actor said about arrangements (or, with no receiving country, the sending state's policy).
 
-    With `status`, the same step records that status change for each receiving country, from the same sources.
+    With `status`, the same step records that status change for each receiving country, from the same sources
+    (with one receiving country, it may name the `nationalities` of the people transferred). About one receiving
+    country, it may report the cumulative number of people transferred so far (`people_total`).
     """
     if actor is None:
         raise ValidationError({"actor": "A statement needs its actor."})
@@ -271,6 +326,15 @@ def log_statement(
             receiving.append(country)
     if status and not receiving:
         raise ValidationError({"status": "A status change needs a receiving country."})
+    nationalities = list(nationalities)
+    if nationalities and not (status and len(receiving) == 1):
+        message = "Nationalities belong to a transfer: give the status it records and one receiving country."
+        raise ValidationError({"nationalities": message})
+    checked = check_nationalities(nationalities, None)
+    check_people(people_total, field="people_total")
+    if people_total is not None and len(receiving) != 1:
+        message = "A reported total is about one arrangement: give one receiving country."
+        raise ValidationError({"people_total": message})
     arrangements = [
         get_or_create_arrangement(sending_state=sending, receiving_country=c, user=user, reason=reason).obj
         for c in receiving
@@ -289,6 +353,16 @@ def log_statement(
     )
     _save_event(statement, sources, user, reason or "statement logged")
     statement.arrangements.add(*arrangements)
+    if people_total is not None:
+        _save_transfer(
+            statement,
+            arrangements[0],
+            nationalities=[],
+            people_total=people_total,
+            sources=sources,
+            user=user,
+            reason=reason or "statement logged",
+        )
     for country in receiving if status else []:
         record_status_change(
             sending_state=sending,
@@ -298,6 +372,7 @@ def log_statement(
             precision=precision,
             sources=sources,
             note=paraphrase or quote,
+            nationalities=checked,
             statement=statement,
             user=user,
             reason=reason or "status change recorded with a statement",
@@ -428,6 +503,16 @@ EDITABLE_FIELDS = {
 }
 
 
+def _replace_nationalities(change: StatusChange, nationalities: Nationalities, *, user: User, reason: str) -> None:
+    """A transfer's nationalities as corrected: those no longer given go (their history keeps them), the new ones
+    are made by the event builder, in the order given."""
+    for old in change.nationalities.all():
+        track(old, user, reason)
+        old.delete()
+    history = {"default_user": history_user(user), "default_change_reason": reason[:100]}
+    bulk_create_with_history(new_nationalities(change, nationalities), TransferNationality, **history)
+
+
 def record_version(obj: Any) -> int:
     """A token for "the record as the editor saw it": the id of its latest history entry."""
     latest = obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
@@ -452,7 +537,7 @@ def correct_record(
             "This record was changed by someone else since you opened it. Reload it to see the change, then correct "
             "it again if still needed."
         )
-    allowed = EDITABLE_FIELDS.get(type(obj), set())
+    allowed = EDITABLE_FIELDS.get(type(obj), set()) | ({"nationalities"} if isinstance(obj, StatusChange) else set())
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "This field cannot be corrected here."})
@@ -478,6 +563,16 @@ def correct_record(
         )
     if "people" in changes:
         check_people(changes["people"])
+    nationalities = None
+    if isinstance(obj, StatusChange) and {"people", "nationalities"} & set(changes):
+        # No nationality may count more people than the transfer: the corrected ones, or those on record.
+        given = changes.pop("nationalities", None)
+        if given is not None:
+            pairs = [(n["country"], n.get("count")) if isinstance(n, dict) else n for n in given]
+            nationalities = check_nationalities(pairs, changes.get("people", obj.people))
+        else:
+            stored = [(n.country, n.count) for n in obj.nationalities.select_related("country")]
+            check_nationalities(stored, changes["people"], field="people")
     if "status" in changes and changes["status"] not in Arrangement.Status.values:
         raise ValidationError({"status": f"Unknown status {changes['status']!r}."})
     if "stance" in changes and changes["stance"] not in Statement.Stance.values:
@@ -506,6 +601,8 @@ def correct_record(
         set_source_keys(obj)
     track(obj, user, reason)
     obj.save()
+    if nationalities is not None:
+        _replace_nationalities(obj, nationalities, user=user, reason=reason)
     if isinstance(obj, StatusChange) and changes.get("people"):
         check_people_totals([obj.arrangement_id])
     if isinstance(obj, (StatusChange, Statement, Term)):

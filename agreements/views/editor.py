@@ -26,7 +26,7 @@ from ..forms import (
     correction_form,
     show_errors,
 )
-from ..models import Actor, Arrangement, Source, SourceDrift, Statement, StatusChange, Term
+from ..models import Actor, Arrangement, Country, Source, SourceDrift, Statement, StatusChange, Term
 from ..quality import records_check
 from ..querysets import history_entries
 from ..roles import is_editor
@@ -98,6 +98,8 @@ def _log_view(form_class: Any, title: str, done: Callable[[Any], str], template:
         context = {"form": form, "title": title, "source_lookup": True}
         if form_class is StatementForm:
             context["actor_names"] = list(Actor.objects.order_by("name").values_list("name", flat=True))
+        if "nationalities" in form.fields:  # the type-ahead of its country inputs
+            context["country_names"] = list(Country.objects.order_by("name").values_list("name", flat=True))
         status = 400 if request.method == "POST" else 200
         return render(request, template or "agreements/editor/form.html", context, status=status)
 

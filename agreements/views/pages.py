@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from ..dates import Precision, humanize_partial_date
 from ..exporters import csv_lines, record_rows
-from ..figures import country_timelines, headline, sender_timeline, status_counts
+from ..figures import country_timelines, headline, sender_flows, sender_timeline, status_counts
 from ..forms import ALL_SENDING_STATES, MapQuery, RecordsExportForm
 from ..mapstate import MapState, step_at, timeline_steps
 from ..models import PUBLIC_HISTORY, Actor, Arrangement, Country, Statement, StatusChange, status_label
@@ -96,6 +97,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "legend": figures.by_status,
         "figures": figures,
         "timeline": sender_timeline(senders, sending_name, as_of),
+        "flows": sender_flows(senders, sending_name, as_of),
+        "flows_query": urlencode({"sending_state": senders, "transfer": "true"} if senders else {"transfer": "true"}),
     }
     if getattr(request, "htmx", False) and request.htmx.target == "map-side":  # type: ignore[attr-defined]
         return render(request, "agreements/_map_side.html", context)
@@ -249,7 +252,7 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
     arrangement_ids = [a.pk for a in arrangements]
     change_qs = StatusChange.objects.filter(arrangement__in=arrangement_ids)
     statement_qs = Statement.objects.filter(arrangements__in=arrangement_ids).distinct()
-    changes = list(change_qs.with_related().latest_first()[:TIMELINE_EVENTS])
+    changes = list(change_qs.with_related().with_nationalities().latest_first()[:TIMELINE_EVENTS])
     statements = list(statement_qs.with_related().latest_first()[:TIMELINE_EVENTS])
     shown_statements = {s.pk for s in statements}
     timeline = sorted(
@@ -276,6 +279,8 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
             "receiving": receiving,
             "sending": sending,
             "timelines": country_timelines(country, arrangement_ids),
+            "flows": sender_flows(country.pk, country.name) if sending else None,
+            "flows_query": urlencode({"sending_state": country.pk, "transfer": "true"}),
             "legend": status_counts(sending),
             "timeline": timeline,
             "totals": totals,

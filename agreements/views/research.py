@@ -98,7 +98,7 @@ LIST_COLUMNS = {
         "sources_count",
     ],
     "statements": ["date", "actor", "stance", "receiving_countries", "quote"],
-    "status-changes": ["date", "receiving_country", "sending_state", "status", "people", "note"],
+    "status-changes": ["date", "receiving_country", "sending_state", "status", "people", "nationalities", "note"],
     "sources": ["publisher", "title", "published", "kind", "last_http_status"],
     "actors": ["name", "role", "kind", "country", "statements"],
 }

@@ -50,3 +50,27 @@ if (filter && countries) {
     }
   });
 }
+
+// Nationalities of a transfer: rows beyond the filled ones (and one empty) are hidden until asked for.
+for (const rows of document.querySelectorAll(".nationality-rows")) {
+  const all = [...rows.querySelectorAll(".nationality-row")];
+  const filled = (row) => [...row.querySelectorAll("input")].some((input) => input.value.trim());
+  const shown = Math.max(2, all.findLastIndex(filled) + 2);
+  all.forEach((row, index) => {
+    row.hidden = index >= shown;
+  });
+  const more = document.createElement("button");
+  more.type = "button";
+  more.className = "link add-nationality";
+  more.textContent = "Add another nationality";
+  more.hidden = all.every((row) => !row.hidden);
+  more.addEventListener("click", () => {
+    const next = all.find((row) => row.hidden);
+    if (next) {
+      next.hidden = false;
+      next.querySelector("input").focus();
+    }
+    more.hidden = all.every((row) => !row.hidden);
+  });
+  rows.after(more);
+}
