@@ -43,6 +43,18 @@ def child_env(**extra: str) -> dict[str, str]:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The translations compiled as `make test` does, so a bare `pytest` serves Spanish pages too."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("compile_messages", ROOT / "scripts" / "compile_messages.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for po_path in module.stale_catalogues(ROOT):
+        module.compile_catalogue(po_path)
+
+
 def missing(service: str, what: str) -> None:
     """Skip (or, where required, fail) because a real service is missing."""
     message = f"{what} — see README 'Tests' to provide it"
