@@ -84,7 +84,7 @@ countries: $(STAMP)
 # After changing marked strings: update the Spanish catalogue (needs gettext's xgettext), then translate the new
 # entries in locale/es/LC_MESSAGES/django.po (README, "Translations").
 messages: $(STAMP)
-	$(RUN_ENV) $(BIN)/python manage.py makemessages --locale es --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*' --ignore 'bench/*' --ignore 'drills/*' --ignore 'tests/*' --ignore 'scripts/*'
+	$(RUN_ENV) $(BIN)/python scripts/update_messages.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

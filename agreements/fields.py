@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from .dates import DateFormatError, parse_partial_date
 from .reference import parse_country
@@ -88,7 +89,7 @@ class PartialDateField(ParsedField):
 
     def __init__(self, **kwargs: Any):
         kwargs.setdefault("help_text", "YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known.")
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "2025-05-05", "inputmode": "numeric"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": _("2025-05-05"), "inputmode": "numeric"}))
         kwargs.setdefault("max_length", 10)
         kwargs.setdefault("empty_value", None)
         super().__init__(**kwargs)
@@ -113,7 +114,7 @@ class NationalitiesWidget(forms.MultiWidget):
                         "list": "country-names",
                         "autocomplete": "off",
                         "aria-label": f"Nationality {row}",
-                        "placeholder": "Country",
+                        "placeholder": _("Country"),
                     }
                 )
             )
@@ -123,7 +124,7 @@ class NationalitiesWidget(forms.MultiWidget):
                         "min": 0,
                         "max": MAX_INT,
                         "aria-label": f"People of nationality {row} (optional)",
-                        "placeholder": "How many",
+                        "placeholder": _("How many"),
                     }
                 )
             )
@@ -159,7 +160,7 @@ class NationalitiesField(forms.MultiValueField):
 
     def __init__(self, *, rows: int = 8, **kwargs: Any):
         fields: list[forms.Field] = []
-        for _ in range(rows):
+        for _row in range(rows):
             fields += [CountryField(required=False), forms.IntegerField(required=False, **count_bounds())]
         kwargs.setdefault("required", False)
         super().__init__(fields, widget=NationalitiesWidget(rows), require_all_fields=False, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,12 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def date_range() -> DateRangeWidget:
-    return DateRangeWidget(attrs={"type": "date"})
+    """Two date inputs, each named for what it is ("From", "To"): the fieldset's legend says of what."""
+    widget = DateRangeWidget(attrs={"type": "date"})
+    widget.widgets = [copy.deepcopy(widget.widgets[0]), copy.deepcopy(widget.widgets[1])]
+    widget.widgets[0].attrs["aria-label"] = _("From")
+    widget.widgets[1].attrs["aria-label"] = _("To")
+    return widget
 
 
 class LinkHealth:

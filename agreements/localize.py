@@ -32,7 +32,7 @@ def is_default_language() -> bool:
 
 @lru_cache(maxsize=8)
 def _territories(language: str) -> dict[str, str]:
-    return dict(Locale.parse(language).territories)
+    return {str(code): str(name) for code, name in Locale.parse(language).territories.items()}
 
 
 def country_name(iso2: str, english: str) -> str:
@@ -80,6 +80,32 @@ def short_date(value: dt.date | dt.datetime | None) -> str:
     if is_default_language():
         return f"{value.day} {value.strftime('%b %Y')}"
     return format_date(value, "medium", locale=current_language())
+
+
+def month_tick(value: dt.date, *, with_year: bool) -> str:
+    """A month on a chart's axis: `Jan 2025` or `Mar`; `ene 2025` or `mar` in Spanish."""
+    if is_default_language():
+        return value.strftime("%b %Y" if with_year else "%b")
+    return format_skeleton("yMMM" if with_year else "MMM", value, locale=current_language()).replace(".", "")
+
+
+def short_datetime(value: dt.datetime) -> str:
+    """A moment in tables: `5 May 2025 14:03`; `5 may 2025 14:03` in Spanish."""
+    return f"{short_date(value)} {value:%H:%M}"
+
+
+@lru_cache(maxsize=8)
+def _regions(language: str) -> dict[str, str]:
+    """CLDR's names of the UN M49 regions, from their English names (the reference data's) to this language's."""
+    english, local = _territories("en"), _territories(language)
+    return {english[code]: local[code] for code in english if code.isdigit() and code in local}
+
+
+def region_name(english: str) -> str:
+    """A region or subregion of the reference data in the active language, where CLDR names it; else as given."""
+    if is_default_language() or not english:
+        return english
+    return _regions(current_language()).get(english, english)
 
 
 def month_year(value: dt.date) -> str:

@@ -163,7 +163,7 @@ class Source(models.Model):
         from .services.checks import name_key  # the services import the models
 
         if self.origin and name_key(self.origin) != name_key(self.publisher):
-            return f"{self.origin}, via {self.publisher}"
+            return _("%(origin)s, via %(publisher)s") % {"origin": self.origin, "publisher": self.publisher}
         return self.publisher
 
     @property
@@ -501,7 +501,8 @@ class StatusChange(Event):
     @property
     def nationality_list(self) -> list[dict[str, Any]]:
         """Its nationalities in the order given, `{"iso2", "name", "count"}` each (needs .with_nationalities())."""
-        return sorted(joined_rows(getattr(self, "nationalities_joined", None)), key=lambda row: row["id"])
+        rows = sorted(joined_rows(getattr(self, "nationalities_joined", None)), key=lambda row: row["id"])
+        return [row | {"name": country_name(row["iso2"], row["name"])} for row in rows]
 
 
 class Statement(Event):
@@ -545,6 +546,8 @@ class Statement(Event):
 
     objects = StatementManager()
     all_objects = models.Manager.from_queryset(StatementQuerySet)()
+    # What a correction may add to a quote without touching it (editor, admin, API reads).
+    TRANSLATION_FIELDS = ("quote_language", "translation", "translation_language", "translator")
 
     class Meta(Event.Meta):
         constraints = [

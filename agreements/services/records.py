@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 from ..caching import data_changed
 from ..dates import Precision
 from ..models import (
+    LANGUAGE_TAG,
     Actor,
     Arrangement,
     Country,
@@ -498,7 +499,8 @@ EDITABLE_FIELDS = {
     Actor: {"name", "role", "kind", "country"},
     Arrangement: {"summary"},
     StatusChange: {"status", "date", "date_precision", "note", "people"},
-    Statement: {"stance", "date", "date_precision", "quote", "paraphrase", "actor"},
+    # The quote stays as said; its language and an optional translation (with who made it) are corrected with it.
+    Statement: {"stance", "date", "date_precision", "quote", "paraphrase", "actor", *Statement.TRANSLATION_FIELDS},
     Term: {"value", "date", "date_precision"},
 }
 
@@ -511,6 +513,23 @@ def _replace_nationalities(change: StatusChange, nationalities: Nationalities, *
         old.delete()
     history = {"default_user": history_user(user), "default_change_reason": reason[:100]}
     bulk_create_with_history(new_nationalities(change, nationalities), TransferNationality, **history)
+
+
+def _check_translation(statement: Statement, changes: dict[str, Any]) -> None:
+    """A quote's language is a language tag; a translation is of a quote and names its own language."""
+    for name in ("quote_language", "translation_language"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+            if changes[name] or name == "quote_language":
+                try:
+                    LANGUAGE_TAG(changes[name])
+                except ValidationError as exc:
+                    raise ValidationError({name: exc.messages}) from None
+    translation = changes.get("translation", statement.translation)
+    if translation and not changes.get("quote", statement.quote):
+        raise ValidationError({"translation": "A translation is of a quote: give the quote as said first."})
+    if translation and not changes.get("translation_language", statement.translation_language):
+        raise ValidationError({"translation_language": "Say which language the translation is in (e.g. es)."})
 
 
 def record_version(obj: Any) -> int:
@@ -543,9 +562,11 @@ def correct_record(
         raise ValidationError({sorted(unknown)[0]: "This field cannot be corrected here."})
     if changes.get("archive_url"):
         changes["archive_url"] = clean_http_url(changes["archive_url"], field="archive_url")
-    for name in ("note", "quote", "paraphrase", "summary", "value"):
+    for name in ("note", "quote", "paraphrase", "summary", "value", "translation", "translator"):
         if name in changes:
             changes[name] = check_text(changes[name], field=name)
+    if isinstance(obj, Statement):
+        _check_translation(obj, changes)
     if isinstance(obj, Term):
         _check_term(
             kind=obj.kind,

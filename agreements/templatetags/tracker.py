@@ -44,6 +44,20 @@ def short_date(value: dt.date | dt.datetime | None) -> str:
     return localize.short_date(value)
 
 
+@register.filter
+def short_datetime(value: dt.datetime | None) -> str:
+    """A moment in tables in the active language: `5 May 2025 14:03`."""
+    if value is None:
+        return ""
+    return localize.short_datetime(timezone.localtime(value) if timezone.is_aware(value) else value)
+
+
+@register.filter
+def region(value: str) -> str:
+    """A region or subregion of the reference data, in the active language where CLDR names it."""
+    return localize.region_name(value)
+
+
 @register.filter(name="status_label")
 def status_label_filter(value: str) -> str:
     return status_label(value)

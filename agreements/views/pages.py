@@ -17,7 +17,7 @@ from ..dates import Precision, humanize_partial_date
 from ..exporters import csv_lines, record_rows
 from ..figures import country_timelines, headline, sender_flows, sender_timeline, status_counts
 from ..forms import ALL_SENDING_STATES, MapQuery, RecordsExportForm
-from ..localize import collation_key, sort_countries
+from ..localize import collation_key, is_default_language, sort_countries
 from ..mapstate import MapState, step_at, timeline_steps
 from ..models import PUBLIC_HISTORY, Actor, Arrangement, Country, Statement, StatusChange, status_label
 from ..querysets import history_entries, sources_of
@@ -114,9 +114,22 @@ def home(request: HttpRequest) -> HttpResponse:
         "steps": steps,
         "step_index": step_at(steps, as_of),
         "as_of_display": humanize_partial_date(as_of, Precision.DAY) if as_of else steps[-1].label if steps else "",
+        "map_strings": map_strings(),
     }
     context |= _map_share(request, MapState(sending, as_of, selected or ""), sending_name, _("Map"))
     return render(request, "agreements/home.html", context)
+
+
+def map_strings() -> dict[str, Any]:
+    """The map script's words in the reader's language (json_script "map-strings"): no text is made in JavaScript.
+    Outside English, the countries' names too (the map API keeps the record's English names)."""
+    names = {} if is_default_language() else {c.iso2: c.local_name for c in Country.objects.only("iso2", "name")}
+    return {
+        "error": _("The map could not be drawn: %(error)s"),
+        "disputed": _("disputed"),
+        "stale": _("not verified recently"),
+        "names": names,
+    }
 
 
 def _map_share(request: HttpRequest, state: MapState, name: str, page: str) -> dict[str, Any]:
@@ -283,7 +296,8 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
             "receiving": receiving,
             "sending": sending,
             "timelines": country_timelines(country, arrangement_ids),
-            "flows": sender_flows(country.pk, country.name) if sending else None,
+            "flows": sender_flows(country.pk, country.local_name) if sending else None,
+            "map_strings": map_strings() if sending else None,
             "flows_query": urlencode({"sending_state": country.pk, "transfer": "true"}),
             "legend": status_counts(sending),
             "timeline": timeline,

@@ -6,6 +6,8 @@ const status = document.getElementById("source-status");
 const newSource = document.getElementById("new-source");
 const lookupUrl = form && (form.dataset.lookupUrl || "/editor/source-lookup/");
 let timer = null;
+// The words come from the page (json_script "editor-strings", in the editor's language).
+const strings = JSON.parse(document.getElementById("editor-strings")?.textContent || "{}");
 
 async function lookUp() {
   const url = urlInput.value.trim();
@@ -21,10 +23,11 @@ async function lookUp() {
     status.textContent = info.error;
     if (newSource) newSource.hidden = false;
   } else if (info.exists) {
-    status.textContent = `Source on record: ${info.cited_as}${info.title ? ` — ${info.title}` : ""}${info.published ? ` (${info.published})` : ""}. It will be reused.`;
+    const cited = `${info.cited_as}${info.title ? ` — ${info.title}` : ""}${info.published ? ` (${info.published})` : ""}`;
+    status.textContent = (strings.onRecord || "{source}").replace("{source}", cited);
     if (newSource) newSource.hidden = true;
   } else {
-    status.textContent = "A new source: give its publisher (and title, date and kind if you have them).";
+    status.textContent = strings.newSource || "";
     if (newSource) newSource.hidden = false;
   }
 }
@@ -62,7 +65,7 @@ for (const rows of document.querySelectorAll(".nationality-rows")) {
   const more = document.createElement("button");
   more.type = "button";
   more.className = "link add-nationality";
-  more.textContent = "Add another nationality";
+  more.textContent = strings.addNationality || "+";
   more.hidden = all.every((row) => !row.hidden);
   more.addEventListener("click", () => {
     const next = all.find((row) => row.hidden);

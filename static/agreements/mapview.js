@@ -5,6 +5,11 @@
 import { decodeFeatures } from "./topojson.js";
 
 const L = window.L;
+// Every word the map shows comes from the page (json_script "map-strings", in the reader's language): its error
+// message, its notes, and the countries' names when the page is not in English.
+const strings = JSON.parse(document.getElementById("map-strings")?.textContent || "{}");
+const names = strings.names || {};
+const nameOf = (entry) => names[entry.iso2] || entry.name;
 
 export async function getJson(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
@@ -15,7 +20,7 @@ export async function getJson(url) {
 export function showError(mapEl, error) {
   const message = document.createElement("p");
   message.className = "map-error";
-  message.textContent = `The map could not be drawn: ${error.message}`;
+  message.textContent = (strings.error || "%(error)s").replace("%(error)s", error.message);
   mapEl.replaceChildren(message);
 }
 
@@ -57,8 +62,8 @@ export function createMap(mapEl, onSelect) {
   }
 
   function labelOf(entry) {
-    const notes = [entry.disputed && "disputed", entry.stale && "not verified recently"].filter(Boolean);
-    return `${entry.name}: ${entry.status_label}${notes.length ? ` (${notes.join(", ")})` : ""}`;
+    const notes = [entry.disputed && strings.disputed, entry.stale && strings.stale].filter(Boolean);
+    return `${nameOf(entry)}: ${entry.status_label}${notes.length ? ` (${notes.join(", ")})` : ""}`;
   }
 
   function decorate(layer, iso2) {
@@ -99,8 +104,11 @@ export function createMap(mapEl, onSelect) {
   }
 
   function buildLayers(topology) {
-    const name = (iso2) => (entries.get(iso2) || {}).name || "~";
-    const features = decodeFeatures(topology, "countries").sort((a, b) => name(a.id).localeCompare(name(b.id)));
+    const name = (iso2) => (entries.has(iso2) ? nameOf(entries.get(iso2)) : "~");
+    const language = document.documentElement.lang;
+    const features = decodeFeatures(topology, "countries").sort((a, b) =>
+      name(a.id).localeCompare(name(b.id), language, { sensitivity: "base" }),
+    );
     L.geoJSON(features, {
       style: { fillColor: noReports, fillOpacity: 1, color: "#9a9a9a", weight: 0.5 },
       onEachFeature(feature, layer) {

@@ -1,0 +1,323 @@
+"""The tracker in English and Spanish: language from the URL, the switcher, the first visit, CLDR names and dates,
+quotes in their own language, and a catalogue with nothing left untranslated."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from .conftest import ROOT, missing
+
+SPANISH = [
+    # The map: status labels, CLDR country names (the selector), and its panel's dates.
+    ("/es/", ["Transferencias en curso", "Denegado", ">Ruanda</option>", ">Esuatini</option>", 'lang="es"']),
+    (
+        "/es/countries/AO/panel/",
+        ['<strong class="status">Denegado</strong> desde <time datetime="2025-05-05">5 de mayo de 2025</time>'],
+    ),
+    ("/es/countries/RW/", ["<h1>Ruanda</h1>", "Como país receptor", "5 de mayo de 2025", "África oriental"]),
+    # English stays as it was, unprefixed.
+    ("/countries/RW/", ["<h1>Rwanda</h1>", "As receiving country", "5 May 2025", "Eastern Africa", 'lang="en"']),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path, expected", SPANISH)
+def test_pages_speak_the_language_of_their_url(client, seed, path, expected):
+    html = client.get(path).content.decode()
+    for text in expected:
+        assert text in html, f"{text!r} not on {path}"
+    if path.startswith("/es/"):
+        assert "Transfers under way" not in html and "Denied" not in html
+
+
+@pytest.mark.parametrize(
+    "language, precision, shown",
+    [
+        ("es", "day", "5 de mayo de 2025"),
+        ("es", "month", "mayo de 2025"),
+        ("es", "year", "2025"),
+        ("en", "day", "5 May 2025"),
+        ("en", "month", "May 2025"),
+    ],
+)
+def test_dates_at_their_precision_in_each_language(language, precision, shown):
+    import datetime as dt
+
+    from django.utils import translation
+
+    from agreements.dates import humanize_partial_date
+
+    with translation.override(language):
+        assert humanize_partial_date(dt.date(2025, 5, 5), precision) == shown
+
+
+def test_countries_sort_by_their_name_in_the_language():
+    from django.utils import translation
+
+    from agreements.localize import sort_countries
+    from agreements.models import Country
+
+    countries = [Country(iso2=code, name=name) for code, name in (("EG", "Egypt"), ("AE", "United Arab Emirates"))]
+    countries.append(Country(iso2="ER", name="Eritrea"))
+    with translation.override("es"):  # Egipto, Emiratos Árabes Unidos, Eritrea: the accent does not count
+        assert [c.iso2 for c in sort_countries(countries)] == ["EG", "AE", "ER"]
+    with translation.override("en"):
+        assert [c.iso2 for c in sort_countries(countries)] == ["EG", "ER", "AE"]
+
+
+@pytest.mark.django_db
+def test_switcher_keeps_the_view_and_pages_name_their_alternates(client, seed):
+    html = client.get("/es/countries/RW/?as_of=2025-05-31").content.decode()
+    base = "http://testserver"
+    for code, path in (("en", "/countries/RW/"), ("es", "/es/countries/RW/"), ("x-default", "/countries/RW/")):
+        assert f'<link rel="alternate" hreflang="{code}" href="{base}{path}?as_of=2025-05-31">' in html
+    switch = re.search(r'<a href="([^"]+)" hreflang="en" lang="en">English</a>', html)
+    assert switch, "the switcher links to the English page"
+    response = client.get(switch.group(1).replace("&amp;", "&"))
+    assert (response.status_code, response["Location"]) == (302, "/countries/RW/?as_of=2025-05-31")
+    assert response.cookies["tracker_language"].value == "en"
+    english = client.get(response["Location"]).content.decode()
+    assert '<html lang="en">' in english and '<span aria-current="true" lang="en">English</span>' in english
+
+
+@pytest.mark.django_db
+def test_accept_language_only_on_the_first_visit(seed):
+    browser = Client(HTTP_ACCEPT_LANGUAGE="es-419,es;q=0.9", HTTP_ACCEPT="text/html")
+    first = browser.get("/countries/RW/?as_of=2025-05-31")
+    assert first.status_code == 302 and first["Location"] == "/es/countries/RW/?as_of=2025-05-31"
+    assert browser.cookies["tracker_language"].value == "es"
+    # The reader switches to English: the cookie says so, and Accept-Language is not read again.
+    switched = browser.get("/language/en/", {"next": "/es/countries/RW/"})
+    assert switched["Location"] == "/countries/RW/"
+    again = browser.get("/countries/RW/")
+    assert again.status_code == 200 and '<html lang="en">' in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_machines_are_never_redirected(seed):
+    browser = Client(HTTP_ACCEPT_LANGUAGE="es", HTTP_ACCEPT="text/html")
+    assert browser.get("/api/v1/map/").status_code == 200
+    assert browser.get("/feeds/changes/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_switcher_refuses_another_site(client, db):
+    assert client.get("/language/es/", {"next": "https://example.org/"}).status_code == 400
+    assert client.get("/language/xx/", {"next": "/"}).status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Nothing left in English: every main page rendered in both languages, the Spanish text compared with the English.
+
+# Words that are the same in both languages, or names of formats, standards and projects.
+SAME_IN_BOTH = {
+    "API",
+    "CSV",
+    "JSON",
+    "GeoJSON",
+    "WARC",
+    "HTTP",
+    "SHA-256",
+    "ISO",
+    "BibTeX",
+    "Chicago",
+    "Atom",
+    "Leaflet",
+    "Natural",
+    "Earth",
+    "world-atlas",
+    "Frictionless",
+    "Data",
+    "Package",
+    "No",
+    "UTC",
+    "Actor",
+    "Editor",
+}
+
+
+class _Text(HTMLParser):
+    """The visible text nodes of a page's <main>, header, footer and citation: no scripts, and no words of the
+    record in their own language (a quote, marked with lang, is shown as said)."""
+
+    SKIP = {"script", "style", "code", "pre", "blockquote", "q", "template", "datalist", "option"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: list[str] = []
+        self._skipping: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP or dict(attrs).get("lang"):
+            self._skipping.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skipping and self._skipping[-1] == tag:
+            self._skipping.pop()
+
+    def handle_data(self, data: str) -> None:
+        text = " ".join(data.split())
+        if text and not self._skipping:
+            self.nodes.append(text)
+
+
+def _nodes(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html.split("<body", 1)[1].split(">", 1)[1])
+    return parser.nodes
+
+
+def _record_words() -> list[str]:
+    """Every text the record holds (names, titles, notes, quotes…): data, shown as it is in every language."""
+    from agreements.models import Actor, Arrangement, Country, Source, Statement, StatusChange
+
+    texts: set[str] = set()
+    # The reference data's English names (ISO short names, and the few regions CLDR does not name the same way).
+    for row in Country.objects.values_list("name", "iso_name", "region", "subregion"):
+        texts.update(value for value in row if value)
+    # Why each edit was made: the editor's words (or the importer's), as written.
+    for model in (StatusChange, Statement):
+        texts.update(model.history.exclude(history_change_reason=None).values_list("history_change_reason", flat=True))
+    for model, fields in (
+        (Actor, ("name", "role", "slug")),
+        (Source, ("publisher", "origin", "title", "url")),
+        (StatusChange, ("note",)),
+        (Statement, ("paraphrase", "quote")),
+        (Arrangement, ("summary",)),
+    ):
+        for row in model.objects.values_list(*fields):
+            texts.update(value for value in row if value)
+    return sorted(texts, key=len, reverse=True)
+
+
+def _untranslated(es_nodes: list[str], en_nodes: set[str], record: list[str]) -> list[str]:
+    found = []
+    for node in es_nodes:
+        if node not in en_nodes:
+            continue
+        rest = node
+        for text in record:
+            if text in rest:
+                rest = rest.replace(text, " ")
+        words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", rest) if w not in SAME_IN_BOTH]
+        if words:
+            found.append(node)
+    return found
+
+
+MAIN_PAGES = [
+    "/",
+    "/?as_of=2025-05-31&country=RW",
+    "/countries/",
+    "/countries/RW/",
+    "/countries/US/",
+    "/arrangements/",
+    "/statements/",
+    "/status-changes/",
+    "/sources/",
+    "/actors/",
+    "/changes/",
+    "/changes/compare/?from=2025-01-01&to=2025-06-30",
+    "/data/",
+    "/accounts/login/",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", MAIN_PAGES)
+def test_no_untranslated_text_on_the_main_pages(client, seed, path):
+    from agreements.models import Actor, Source
+
+    paths = [path]
+    if path == "/actors/":
+        paths.append(f"/actors/{Actor.objects.order_by('pk').first().slug}/")
+    if path == "/sources/":
+        paths.append(f"/sources/{Source.objects.order_by('pk').first().pk}/")
+    record = _record_words()
+    for one in paths:
+        english = client.get(one)
+        spanish = client.get("/es" + one)
+        assert english.status_code == spanish.status_code == 200, one
+        en_nodes = set(_nodes(english.content.decode()))
+        es_nodes = _nodes(spanish.content.decode())
+        assert len(es_nodes) > 10
+        left = _untranslated(es_nodes, en_nodes, record)
+        assert left == [], f"untranslated on /es{one}: {left}"
+
+
+def test_the_comparison_flags_an_english_string():
+    """The check itself: an English sentence left in a Spanish page is reported; data and shared words are not."""
+    en = {"Sources for this status", "Marco Rubio", "CSV"}
+    assert _untranslated(["Sources for this status", "Marco Rubio", "CSV", "Fuentes"], en, ["Marco Rubio"]) == [
+        "Sources for this status"
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The catalogue is complete: makemessages finds nothing new, and every entry has a reviewed translation.
+
+CATALOGUE = ROOT / "locale" / "es" / "LC_MESSAGES" / "django.po"
+
+
+def _msgids(path: Path) -> set[object]:
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as handle:
+        return {
+            message.id if isinstance(message.id, str) else tuple(message.id)
+            for message in read_po(handle)
+            if message.id
+        }
+
+
+def test_makemessages_leaves_the_catalogue_unchanged(tmp_path):
+    """makemessages, run over the code into a copy of the catalogue, finds no string that is not already in it."""
+    if shutil.which("xgettext") is None or shutil.which("msgmerge") is None:
+        missing("gettext", "gettext's xgettext/msgmerge not installed (apt-get install -y gettext)")
+    copy = tmp_path / "locale" / "es" / "LC_MESSAGES" / "django.po"
+    copy.parent.mkdir(parents=True)
+    shutil.copy(CATALOGUE, copy)
+    (tmp_path / "copy_settings.py").write_text(
+        f"from tracker.settings import *  # noqa: F403\nLOCALE_PATHS = [{str(tmp_path / 'locale')!r}]\n"
+    )
+    spec = importlib.util.spec_from_file_location("update_messages", ROOT / "scripts" / "update_messages.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "copy_settings",
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
+        "DEBUG": "1",
+    }
+    env.pop("DATABASE_URL", None)
+    result = module.update(env)
+    assert result.returncode == 0, result.stderr
+    assert CATALOGUE.read_bytes() != b"" and _msgids(copy) == _msgids(CATALOGUE), (
+        f"new or gone strings: {sorted(map(str, _msgids(copy) ^ _msgids(CATALOGUE)))[:20]}"
+    )
+
+
+def test_every_entry_is_translated_and_keeps_its_placeholders():
+    from babel.messages.pofile import read_po
+
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    assert catalogue.num_plurals == 2
+    for message in catalogue:
+        if not message.id:
+            continue
+        assert not message.fuzzy, message.id
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        assert all(strings), f"untranslated: {ids[0]!r}"
+        wanted = set(re.findall(r"%\(\w+\)[sd]|\{\w+\}", ids[-1]))
+        for text in strings:
+            assert set(re.findall(r"%\(\w+\)[sd]|\{\w+\}", text)) == wanted, f"placeholders of {ids[0]!r}"
