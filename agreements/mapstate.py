@@ -91,7 +91,7 @@ def picture_countries(rows: list[tuple[Country, Any]]) -> list[MapCountry]:
     return [
         MapCountry(
             country.iso2,
-            country.name,
+            country.local_name,
             country.latitude,
             country.longitude,
             getattr(found, "at_status", "") or "",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import browser_editor, log_in
+from .browser import browser_editor, log_in, save_screenshot
 from .test_i18n import MAIN_PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,6 +46,8 @@ def test_axe_finds_no_violation_on_any_page_kind(browser, live_server, live_seed
             page.goto(live_server.url + prefix + path)
             _settle(page)
             assert page.locator("html").get_attribute("lang") == (prefix.strip("/") or "en")
+            if path in ("/", "/statements/"):
+                save_screenshot(page, f"i18n-{prefix.strip('/') or 'en'}-{path.strip('/') or 'map'}.png")
             if problems := _violations(page):
                 found[prefix + path] = problems
         browser_editor(django_user_model)

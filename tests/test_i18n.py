@@ -228,6 +228,8 @@ MAIN_PAGES = [
     "/changes/compare/?from=2025-01-01&to=2025-06-30",
     "/data/",
     "/accounts/login/",
+    "/embed/map/?as_of=2025-05-31",
+    "/embed/countries/RW/",
 ]
 
 
@@ -321,3 +323,69 @@ def test_every_entry_is_translated_and_keeps_its_placeholders():
         wanted = set(re.findall(r"%\(\w+\)[sd]|\{\w+\}", ids[-1]))
         for text in strings:
             assert set(re.findall(r"%\(\w+\)[sd]|\{\w+\}", text)) == wanted, f"placeholders of {ids[0]!r}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Records stay in their language: the quote as said, marked with its language; a translation beside it, never
+# instead of it.
+
+
+@pytest.mark.django_db
+def test_a_translation_is_shown_beside_the_quote_with_its_translator(client, editor):
+    import datetime as dt
+
+    from agreements import services
+
+    from .factories import ActorFactory, statement
+
+    said = statement(
+        ActorFactory(name="Synthetic Minister 17"),
+        ["PA"],
+        "confirms",
+        dt.date(2025, 5, 5),
+        quote="Sí.",
+        status="agreed",
+    )
+    services.correct_record(
+        obj=said,
+        changes={"quote_language": "es", "translation": "Yes.", "translation_language": "en", "translator": "Ana Q."},
+        user=editor,
+        reason="synthetic: translation added",
+    )
+    for path in ("/countries/PA/", "/es/countries/PA/"):
+        html = client.get(path).content.decode()
+        assert '<blockquote lang="es">“Sí.”</blockquote>' in html  # verbatim, in its language, on both pages
+        assert '<span lang="en">Yes.</span>' in html
+    assert "Translation by Ana Q.:" in client.get("/countries/PA/").content.decode()
+    assert "Traducción de Ana Q.:" in client.get("/es/countries/PA/").content.decode()
+    said.refresh_from_db()
+    assert (said.quote, said.translation) == ("Sí.", "Yes.")
+    assert said.history.first().history_change_reason == "synthetic: translation added"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"quote_language": "Spanish"}, "quote_language"),
+        ({"translation": "Yes."}, "translation_language"),
+        ({"translation": "Yes.", "translation_language": "en", "quote": ""}, "translation"),
+    ],
+)
+def test_a_bad_translation_is_refused_naming_the_field(editor, changes, field):
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from agreements import services
+
+    from .factories import ActorFactory, statement
+
+    said = statement(ActorFactory(name="Synthetic Minister 18"), ["PA"], "confirms", dt.date(2025, 5, 5))
+    if "quote" in changes:
+        services.correct_record(obj=said, changes={"paraphrase": "Synthetic."}, user=editor, reason="synthetic")
+    with pytest.raises(ValidationError) as refused:
+        services.correct_record(obj=said, changes=changes, user=editor, reason="synthetic")
+    assert field in refused.value.message_dict
+    said.refresh_from_db()
+    assert (said.quote_language, said.translation) == ("en", "")
