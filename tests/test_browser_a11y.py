@@ -46,6 +46,11 @@ def test_axe_finds_no_violation_on_any_page_kind(browser, live_server, live_seed
             page.goto(live_server.url + prefix + path)
             _settle(page)
             assert page.locator("html").get_attribute("lang") == (prefix.strip("/") or "en")
+            if path == "/":  # the map's own words: from the page, in its language
+                label = page.locator('#map [data-iso2="RW"]').first.get_attribute("aria-label")
+                assert label == ("Ruanda: Contacto reportado" if prefix else "Rwanda: Reported contact") + (
+                    " (sin verificación reciente)" if prefix else " (not verified recently)"
+                )
             if path in ("/", "/statements/"):
                 save_screenshot(page, f"i18n-{prefix.strip('/') or 'en'}-{path.strip('/') or 'map'}.png")
             if problems := _violations(page):
