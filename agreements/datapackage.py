@@ -120,11 +120,12 @@ def _latest_capture(path: str) -> Subquery:
     )
 
 
-def _links(
-    name: str, title: str, description: str, through: Any, owner: tuple[str, str, str], other: tuple[str, str, str]
-) -> Table:
-    """A link table of a many-to-many relation: its rows belong to the `owner` record (column, table, field of the
-    through model), whose retracted records are left out with their links."""
+def _links(through: Any, owner: tuple[str, str, str], other: tuple[str, str, str], description: str) -> Table:
+    """A link table of a many-to-many relation, named after its ends ("statement_sources", "Sources of statements"):
+    its rows belong to the `owner` record (column, table, field of the through model), whose retracted records are
+    left out with their links."""
+    name = f"{owner[0]}_{other[1]}"
+    title = f"{other[1].capitalize()} of {owner[1].replace('_', ' ')}"
     columns = tuple(
         Column(
             column, "integer", f"The {table.removesuffix('s').replace('_', ' ')}.", path=f"{field}_id", required=True
@@ -143,6 +144,12 @@ def _links(
         order=(f"{owner[2]}_id", f"{other[2]}_id"),
     )
 
+
+# The ends of a link table: (column, table, field of the through model).
+STATEMENT = ("statement", "statements", "statement")
+STATUS_CHANGE = ("status_change", "status_changes", "statuschange")
+SOURCE = ("source", "sources", "source")
+ARRANGEMENT = ("arrangement", "arrangements", "arrangement")
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -395,30 +402,14 @@ TABLES: tuple[Table, ...] = (
         ),
         extra=("on", "on_precision"),
     ),
+    _links(Statement.sources.through, STATEMENT, SOURCE, "Which sources report each statement."),
     _links(
-        "statement_sources",
-        "Sources of statements",
-        "Which sources report each statement.",
-        Statement.sources.through,
-        ("statement", "statements", "statement"),
-        ("source", "sources", "source"),
-    ),
-    _links(
-        "statement_arrangements",
-        "Arrangements of statements",
-        "Which arrangements each statement concerns (none: the sending state's policy in general).",
         Statement.arrangements.through,
-        ("statement", "statements", "statement"),
-        ("arrangement", "arrangements", "arrangement"),
+        STATEMENT,
+        ARRANGEMENT,
+        "Which arrangements each statement concerns (none: the sending state's policy in general).",
     ),
-    _links(
-        "status_change_sources",
-        "Sources of status changes",
-        "Which sources report each status change.",
-        StatusChange.sources.through,
-        ("status_change", "status_changes", "statuschange"),
-        ("source", "sources", "source"),
-    ),
+    _links(StatusChange.sources.through, STATUS_CHANGE, SOURCE, "Which sources report each status change."),
 )
 
 

@@ -154,6 +154,17 @@ class _RowParser:
             self.problem(column, f"must be one of {', '.join(choices)}")
         return value
 
+    def whole_number(self, column: str) -> int | None:
+        """An optional count: empty is None; anything but a whole number in the column's range is a problem."""
+        text = self.get(column).strip()
+        if not text:
+            return None
+        try:
+            return services.whole_number(text, field=column)
+        except ValidationError as exc:
+            self.refused(column, exc)
+            return None
+
     def refused(self, column: str, exc: ValidationError) -> None:
         """A problem on `column` in the words of a shared check (services.checks), which names its own field."""
         for messages in exc.message_dict.values():
@@ -198,22 +209,11 @@ class _RowParser:
         status = self.choice("status", Arrangement.Status.values)
         if status and not is_change and not receiving:
             self.problem("status", "a status on a statement row needs a receiving_country")
-        people = None
-        people_text = self.get("people").strip()
-        if people_text:
-            try:
-                people = services.whole_number(people_text, field="people")
-            except ValidationError as exc:
-                self.refused("people", exc)
+        people = self.whole_number("people")
         nationalities = self.nationalities(people, is_change=is_change, status=status, receiving=receiving)
-        people_total = None
-        if self.get("people_total").strip():
-            try:
-                people_total = services.whole_number(self.get("people_total").strip(), field="people_total")
-            except ValidationError as exc:
-                self.refused("people_total", exc)
-            if not is_change and len(receiving) != 1:
-                self.problem("people_total", "a total on a statement row is about one receiving_country")
+        people_total = self.whole_number("people_total")
+        if self.get("people_total").strip() and not is_change and len(receiving) != 1:
+            self.problem("people_total", "a total on a statement row is about one receiving_country")
         stance = self.choice("stance", Statement.Stance.values)
         actor_kind = self.choice("actor_kind", Actor.Kind.values)
         actor_country = self.country("actor_country") if self.get("actor_country").strip() else None

@@ -101,10 +101,25 @@ def formulas_neutralised() -> bool:
     from agreements.exporters import csv_lines, list_csv, record_rows
     from agreements.lists import STATEMENTS
 
-    row = (
-        'statement,US,AO,2025-01-10,,"=HYPERLINK(""https://example.org"")",,Drill actor,,embassy,AO,denies,'
-        "@SUM(1),https://example.org/drill/formula,+Publisher,-Title,,,drill-formula"
-    )
+    values = {
+        "record_type": "statement",
+        "sending_state": "US",
+        "receiving_country": "AO",
+        "date": "2025-01-10",
+        "note": '=HYPERLINK("https://example.org")',
+        "actor": "Drill actor",
+        "actor_kind": "embassy",
+        "actor_country": "AO",
+        "stance": "denies",
+        "quote": "@SUM(1)",
+        "source_url": "https://example.org/drill/formula",
+        "source_publisher": "+Publisher",
+        "source_title": "-Title",
+        "import_ref": "drill-formula",
+    }
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([values.get(name, "") for name in COLUMNS])
+    row = out.getvalue().rstrip("\n")
     import_records((",".join(COLUMNS) + "\n" + row + "\n").encode(), name="drill.csv")
     records = "".join(csv_lines(record_rows()))
     listed = "".join(list_csv(STATEMENTS, STATEMENTS.filtered(_query("q=Drill"))[1]))

@@ -14,6 +14,7 @@ from django.core import mail
 from agreements.models import StatusChange
 
 from .conftest import ROOT
+from .test_api_writes import CHANGE
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -113,15 +114,6 @@ def test_the_admin_login_offers_no_password_reset(client):
 
 def _basic(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
-
-
-CHANGE = {
-    "sending_state": "US",
-    "receiving_country": "BJ",
-    "status": "negotiating",
-    "date": "2025-06-02",
-    "source": {"url": "https://example.org/synthetic/talks", "publisher": "Publisher 2"},
-}
 
 
 def test_basic_authentication_is_ignored_by_default(client, seed, editors):
