@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .dates import DateFormatError, parse_partial_date
@@ -55,7 +56,10 @@ class CountryField(ParsedField):
     def parse(self, text: str) -> Any:
         country = parse_country(text)
         if country is None:
-            raise ValidationError(f"Unknown country {text[:100]!r}: use ISO alpha-2 or alpha-3, or the English name.")
+            raise ValidationError(
+                gettext("Unknown country %(text)s: use ISO alpha-2 or alpha-3, or the English name.")
+                % {"text": repr(text[:100])}
+            )
         return str(country.pk) if self.code else country
 
 
@@ -172,7 +176,7 @@ class NationalitiesField(forms.MultiValueField):
         rows = []
         for country, count in zip(data_list[::2], data_list[1::2], strict=True):
             if country is None and count is not None:
-                raise ValidationError(f"A count ({count}) needs its nationality.")
+                raise ValidationError(gettext("A count (%(n)s) needs its nationality.") % {"n": count})
             if country is not None:
                 rows.append({"country": country, "count": count})
         return rows

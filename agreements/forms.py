@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -181,7 +182,7 @@ class SourcedForm(forms.Form):
         data = super().clean() or {}
         url = data.get("source_url")
         if url and not data.get("source_publisher") and not Source.objects.by_url(url).exists():
-            self.add_error("source_publisher", "A new source needs its publisher.")
+            self.add_error("source_publisher", gettext("A new source needs its publisher."))
         return data
 
     @staticmethod
@@ -269,9 +270,9 @@ class StatementForm(SourcedForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("quote") and not data.get("paraphrase") and "quote" not in self.errors:
-            self.add_error("quote", "A statement needs a quote or a paraphrase.")
+            self.add_error("quote", gettext("A statement needs a quote or a paraphrase."))
         if data.get("status") and not data.get("receiving_countries"):
-            self.add_error("status", "A status change needs a receiving country.")
+            self.add_error("status", gettext("A status change needs a receiving country."))
         return data
 
     @staticmethod

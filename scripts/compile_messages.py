@@ -36,7 +36,7 @@ def stale_catalogues(root: Path = ROOT) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(arg) for arg in argv] or stale_catalogues()
+    paths = [Path(arg).resolve() for arg in argv] or stale_catalogues()
     for path in paths:
         print(f"compiled {compile_catalogue(path).relative_to(ROOT)}")
     return 0
