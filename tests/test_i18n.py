@@ -389,3 +389,27 @@ def test_a_bad_translation_is_refused_naming_the_field(editor, changes, field):
     assert field in refused.value.message_dict
     said.refresh_from_db()
     assert (said.quote_language, said.translation) == ("en", "")
+
+
+@pytest.mark.django_db
+def test_an_editor_adds_a_translation_with_the_correction_form(client, seed, editor):
+    from django.forms.models import model_to_dict
+
+    from agreements.models import Statement
+
+    said = Statement.objects.exclude(quote="").order_by("pk").first()
+    client.force_login(editor)
+    url = f"/es/editor/statement/{said.pk}/correct/"
+    form = client.get(url).content.decode()
+    assert 'name="translation"' in form and "Traductor" in form  # the form speaks Spanish too
+    data = {k: v for k, v in model_to_dict(said).items() if k in Statement.TRANSLATION_FIELDS or v is not None}
+    data |= {"translation": "Traducción sintética.", "translation_language": "es", "translator": "Synthetic 17"}
+    response = client.post(url, data | {"reason": "synthetic: translation"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    said.refresh_from_db()
+    assert (said.translation, said.translation_language, said.translator) == (
+        "Traducción sintética.",
+        "es",
+        "Synthetic 17",
+    )
+    assert said.quote and said.quote_language == "en"  # the quote itself untouched
