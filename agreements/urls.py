@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import api, api_transfers, feeds, views
+from . import api, api_newsdesk, api_transfers, feeds, views
 from .caching import cached_response as cached
 from .lists import SPECS
 from .views.embeds import frame_ancestors
@@ -48,6 +48,7 @@ urlpatterns = [
     path("api/v1/status-changes/", cached(api.StatusChangeList.as_view()), name="api-status-changes"),
     path("api/v1/transfers/", cached(api_transfers.TransferList.as_view()), name="api-transfers"),
     path("api/v1/sources/", cached(api.SourceList.as_view()), name="api-sources"),
+    path("api/v1/sources/lookup/", api_newsdesk.SourceLookup.as_view(), name="api-source-lookup"),
     path("api/v1/actors/", cached(api.ActorList.as_view()), name="api-actors"),
     path("api/v1/countries/", cached(api.CountryList.as_view()), name="api-countries"),
     path("api/v1/map/", cached(api.MapView.as_view()), name="api-map"),

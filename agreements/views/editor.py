@@ -26,6 +26,7 @@ from ..forms import (
     correction_form,
     show_errors,
 )
+from ..lookup import lookup_or_error
 from ..models import Actor, Arrangement, Country, Source, SourceDrift, Statement, StatusChange, Term
 from ..quality import records_check
 from ..querysets import history_entries
@@ -227,7 +228,13 @@ def editor_check_source(request: HttpRequest, pk: int) -> HttpResponse:
 
 @editor_required
 def editor_source_lookup(request: HttpRequest) -> JsonResponse:
-    """Is this URL a source on record? (The editor forms ask before they ask for publisher and title.)"""
+    """Is this URL a source on record? (The editor forms ask before they ask for publisher and title.) A POST
+    fetches a URL not on record and answers with the fields its page states (lookup.look_up)."""
+    if request.method == "POST":
+        found, error = lookup_or_error(request.POST.get("url", ""))
+        if found is None:
+            return JsonResponse({"valid": False, "error": error}, status=400)
+        return JsonResponse({"valid": True, **found.as_json()})
     try:
         url = services.clean_http_url(request.GET.get("url", ""), field="url")
     except ValidationError as exc:
