@@ -31,6 +31,13 @@ urlpatterns = [
     path("editor/statement/", views.editor_statement, name="editor-statement"),
     path("editor/status-change/", views.editor_status_change, name="editor-status-change"),
     path("editor/term/", views.editor_term, name="editor-term"),
+    path("editor/leads/", views.editor_leads, name="editor-leads"),
+    re_path(
+        r"^editor/leads/(?P<pk>[0-9]+)/(?P<action>dismiss|snooze)/$",
+        views.editor_lead_action,
+        name="editor-lead-action",
+    ),
+    re_path(r"^editor/watch/(?P<what>feed|keyword)/$", views.editor_add_watch, name="editor-add-watch"),
     path("editor/records-check/", views.editor_records_check, name="editor-records-check"),
     path("editor/arrangements/<int:pk>/verify/", views.editor_verify, name="editor-verify"),
     path("editor/<slug:kind>/<int:pk>/correct/", views.editor_correct, name="editor-correct"),
