@@ -90,3 +90,11 @@ def poll_feeds() -> dict:
     from . import leads
 
     return leads.poll_feeds()
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1750)
+def send_subscription_digests() -> int:
+    """Readers' digests (beat: hourly): each confirmed subscription's daily or weekly digest, once per period."""
+    from . import digests
+
+    return digests.send_digests()

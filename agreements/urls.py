@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from . import api, api_newsdesk, api_transfers, feeds, views
 from .caching import cached_response as cached
 from .lists import SPECS
+from .views import subscriptions
 from .views.embeds import frame_ancestors
 
 app_name = "agreements"
@@ -46,6 +47,9 @@ urlpatterns = [
     path("editor/source/<int:pk>/archive/", views.editor_archive_source, name="editor-archive-source"),
     path("editor/source/<int:pk>/drift/", views.editor_resolve_drift, name="editor-resolve-drift"),
     path("editor/source-lookup/", views.editor_source_lookup, name="editor-source-lookup"),
+    path("subscribe/", subscriptions.subscribe, name="subscribe"),
+    path("subscribe/confirm/<str:token>/", subscriptions.confirm, name="subscription-confirm"),
+    path("subscribe/unsubscribe/<str:token>/", subscriptions.unsubscribe, name="subscription-unsubscribe"),
     path("export/records.csv", views.export_records, name="export-records"),
     path("styles/status.css", views.status_css, name="status-css"),
     path("healthz/live", views.healthz_live, name="healthz-live"),

@@ -256,6 +256,10 @@ FEED_BACKOFF_MAX_HOURS = env_int("FEED_BACKOFF_MAX_HOURS", 24)
 SUBSCRIBE_PER_ADDRESS_HOURLY = env_int("SUBSCRIBE_PER_ADDRESS_HOURLY", 3)
 SUBSCRIBE_PER_CLIENT_HOURLY = env_int("SUBSCRIBE_PER_CLIENT_HOURLY", 20)
 CELERY_BEAT_SCHEDULE["poll-feeds"] = {"task": "agreements.tasks.poll_feeds", "schedule": crontab(minute="*/15")}
+CELERY_BEAT_SCHEDULE["subscription-digests"] = {
+    "task": "agreements.tasks.send_subscription_digests",
+    "schedule": crontab(minute=20),
+}
 # Dataset releases: `manage.py release`, and monthly by Celery beat when RELEASE_MONTHLY is on.
 RELEASE_MONTHLY = env_bool("RELEASE_MONTHLY", False)
 RELEASE_LICENSE = env_str("RELEASE_LICENSE", "CC-BY-4.0")
