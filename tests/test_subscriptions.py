@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import time
 
 import pytest
@@ -16,6 +15,7 @@ from django.db import OperationalError, connection, connections
 from agreements import digests, tasks
 from agreements.models import DigestRun, Subscription
 
+from .conftest import at_once
 from .factories import change
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,32 +33,20 @@ def _subscribe(client, **data) -> object:
 
 
 def _two_at_once(target) -> list:
-    barrier = threading.Barrier(2)
-    results: list = []
+    def job():
+        for _ in range(200):
+            try:
+                return target()
+            except OperationalError as exc:
+                # SQLite's in-memory test database (shared cache) refuses a second writer at once instead of
+                # waiting as the file database's busy_timeout does: wait and run the job again, as it would.
+                if connection.vendor != "sqlite" or "locked" not in str(exc):
+                    raise
+                connections.close_all()
+                time.sleep(0.01)
+        raise AssertionError("the database stayed locked")
 
-    def run():
-        try:
-            barrier.wait()
-            for _ in range(200):
-                try:
-                    results.append(target())
-                    return
-                except OperationalError as exc:
-                    # SQLite's in-memory test database (shared cache) refuses a second writer at once instead of
-                    # waiting as the file database's busy_timeout does: wait and run the job again, as it would.
-                    if connection.vendor != "sqlite" or "locked" not in str(exc):
-                        raise
-                    connections.close_all()
-                    time.sleep(0.01)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return at_once(job)
 
 
 def test_confirm_then_exactly_one_digest_then_unsubscribe_deletes_the_address(client):
