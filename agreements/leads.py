@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import functools
 import html
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -153,18 +154,17 @@ def poll_feed(feed: Feed, phrases: list[str], *, now: dt.datetime) -> Any:
     error = result.error or (f"HTTP {result.status}" if result.status != 200 else "")
     if not error and result.truncated:
         error = f"over the size cap ({settings.FEED_MAX_BYTES:,} bytes)"
-    parsed = feedparser.parse(result.body) if not error else None
-    if parsed is not None and parsed.bozo and not parsed.entries:
-        error = "not a feed feedparser can read"
+    entries = feed_entries(result.body) if not error else None
+    if entries is None and not error:
+        error = "not an RSS, Atom or JSON feed"
     if error:
         failures = feed.failures + 1
         services.record_feed_poll(
             feed, now=now, status=result.status, error=error, failures=failures, next_poll_at=now + backoff(failures)
         )
         return "failed"
-    assert parsed is not None
     made = 0
-    for entry in parsed.entries:
+    for entry in entries or []:
         made += _lead_from(entry, feed, phrases, now)
     services.record_feed_poll(
         feed,
@@ -177,6 +177,56 @@ def poll_feed(feed: Feed, phrases: list[str], *, now: dt.datetime) -> Any:
     return made
 
 
+@dataclass
+class Entry:
+    link: str
+    title: str
+    summary: str
+    published: dt.datetime | None
+
+
+def feed_entries(body: bytes) -> list[Entry] | None:
+    """A feed's items: RSS and Atom by feedparser, JSON Feed (which feedparser 6 does not read) from its JSON; None
+    when the body is none of them."""
+    if body.lstrip().startswith(b"{"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None
+        items = data.get("items") if isinstance(data, dict) else None
+        if (
+            not isinstance(data, dict)
+            or "jsonfeed.org" not in str(data.get("version", ""))
+            or not isinstance(items, list)
+        ):
+            return None
+        return [
+            Entry(
+                str(item.get("url") or ""),
+                str(item.get("title") or ""),
+                str(item.get("summary") or item.get("content_text") or ""),
+                _iso_time(str(item.get("date_published") or "")),
+            )
+            for item in items
+            if isinstance(item, dict)
+        ]
+    parsed = feedparser.parse(body)
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        return None
+    return [
+        Entry(str(e.get("link") or ""), str(e.get("title") or ""), str(e.get("summary") or ""), _entry_time(e))
+        for e in parsed.entries
+    ]
+
+
+def _iso_time(value: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def _entry_time(entry: Any) -> dt.datetime | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
@@ -184,12 +234,12 @@ def _entry_time(entry: Any) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC)
 
 
-def _lead_from(entry: Any, feed: Feed, phrases: list[str], now: dt.datetime) -> int:
+def _lead_from(entry: Entry, feed: Feed, phrases: list[str], now: dt.datetime) -> int:
     """Make a lead of one feed item if it matches and is new (1), else 0. A second copy of a story (its URL, or
     a near-identical title, already a lead) is noted on the first."""
-    url = str(entry.get("link") or "").strip()
-    title = " ".join(str(entry.get("title") or "").split())[:500]
-    summary = " ".join(TAG.sub(" ", html.unescape(str(entry.get("summary") or ""))).split())[:2000]
+    url = entry.link.strip()
+    title = " ".join(entry.title.split())[:500]
+    summary = " ".join(TAG.sub(" ", html.unescape(entry.summary)).split())[:2000]
     if not url or not title or fetcher.url_problem(url):
         return 0
     found = match(f"{title} {summary}", phrases)
@@ -206,7 +256,7 @@ def _lead_from(entry: Any, feed: Feed, phrases: list[str], now: dt.datetime) -> 
         title=title,
         title_key=key,
         summary=summary,
-        published_at=_entry_time(entry),
+        published_at=entry.published,
         feed=feed,
         words=found.words,
         countries=list(Country.objects.filter(iso2__in=found.countries)),

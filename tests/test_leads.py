@@ -155,3 +155,28 @@ def test_the_beat_schedule_polls_the_feeds(settings):
 
     assert settings.CELERY_BEAT_SCHEDULE["poll-feeds"]["task"] == "agreements.tasks.poll_feeds"
     assert tasks.poll_feeds.name == "agreements.tasks.poll_feeds"
+
+
+def test_a_json_feed_is_read_too(settings, db):
+    body = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "Synthetic JSON (example.org)", "items": ['
+        '{"id": "1", "url": "https://example.org/json/eswatini", "title": "Eswatini receives deportees (synthetic)",'
+        ' "date_published": "2025-07-16T08:00:00Z"}]}'
+    )
+    with serve({"/feed.json": answer(200, (("Content-Type", "application/feed+json"),), body.encode())}) as local:
+        settings.FETCH_PRIVATE_ALLOWLIST = [local.endpoint]
+        services.add_feed(url=local.url("/feed.json"), publisher="Synthetic JSON")
+        services.add_keyword(phrase="deportees")
+        assert leads.poll_feeds()["leads"] == 1
+    lead = Lead.objects.get()
+    assert [c.iso2 for c in lead.countries.all()] == ["SZ"]
+    assert lead.published_at == dt.datetime(2025, 7, 16, 8, tzinfo=dt.UTC)
+
+
+def test_a_page_that_is_not_a_feed_is_a_failure_named(settings, db):
+    with serve({"/page": answer(200, (("Content-Type", "text/html"),), b"<html><p>not a feed</p></html>")}) as local:
+        settings.FETCH_PRIVATE_ALLOWLIST = [local.endpoint]
+        feed = services.add_feed(url=local.url("/page"), publisher="Synthetic")
+        assert leads.poll_feeds()["failed"] == 1
+    feed.refresh_from_db()
+    assert feed.last_error == "not an RSS, Atom or JSON feed" and feed.failures == 1

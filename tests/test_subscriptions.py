@@ -165,3 +165,12 @@ def test_two_real_workers_send_one_digest(workers, client):  # noqa: F811 - the 
     assert run.items == 1 and run.sent_at is not None
     assert logs.count("Subject: [Third-Country Tracker] 1 new") == 1
     assert "United States → Rwanda: Agreement reached" in logs
+
+
+def test_the_lists_and_country_pages_link_to_following_their_filter(client):
+    page = client.get("/status-changes/?receiving_country=RW&sort=-date").content.decode()
+    assert 'href="/subscribe/?receiving_country=RW&amp;sort=-date"' in page
+    assert 'href="/subscribe/?receiving_country=RW"' in client.get("/countries/RW/").content.decode()
+    form = client.get("/subscribe/?receiving_country=RW&sort=-date")
+    assert 'value="receiving_country=RW&amp;sort=-date"' in form.content.decode()
+    assert "no-store" in form["Cache-Control"] or "no-cache" in form["Cache-Control"]
