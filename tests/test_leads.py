@@ -180,3 +180,34 @@ def test_a_page_that_is_not_a_feed_is_a_failure_named(settings, db):
         assert leads.poll_feeds()["failed"] == 1
     feed.refresh_from_db()
     assert feed.last_error == "not an RSS, Atom or JSON feed" and feed.failures == 1
+
+
+def test_the_inbox_costs_the_same_queries_for_few_or_many_leads(editor_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    feed = services.add_feed(url="https://example.org/synthetic.rss", publisher="Synthetic")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            title = f"Synthetic story {Lead.objects.count() + 1} about deportees to Country {i}"
+            services.add_lead(
+                url=f"https://example.org/story/{Lead.objects.count() + 1}",
+                title=title,
+                title_key=leads.text_key(title),
+                summary="",
+                published_at=None,
+                feed=feed,
+                words=["deportees", "rwanda"],
+                countries=[],
+                now=timezone.now(),
+            )
+
+    counts = []
+    for n in (2, 20):
+        add(n)
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get("/editor/leads/").status_code == 200
+        counts.append(len(queries))
+    print(f"\nqueries for the leads inbox with 2 and 22 leads: {counts}")
+    assert counts[0] == counts[1]
