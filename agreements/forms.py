@@ -427,3 +427,18 @@ class NationalitiesCorrection(forms.ModelForm):
         super().__init__(*args, **kwargs)
         given = self.instance.nationalities.select_related("country")
         self.initial["nationalities"] = [{"country": n.country, "count": n.count} for n in given]
+
+
+class FeedForm(forms.Form):
+    """A feed to watch (RSS, Atom or JSON Feed)."""
+
+    url = HttpUrlField(label="Feed URL", max_length=2000)
+    publisher = forms.CharField(max_length=200, help_text="Whose feed: pre-fills the publisher of its leads.")
+
+
+class KeywordForm(forms.Form):
+    phrase = forms.CharField(
+        label="Keyword or phrase",
+        max_length=200,
+        help_text='Matched as whole words in any case, e.g. "third country" or "acuerdo de tercer país seguro".',
+    )

@@ -24,9 +24,42 @@ async function lookUp() {
     status.textContent = `Source on record: ${info.cited_as}${info.title ? ` — ${info.title}` : ""}${info.published ? ` (${info.published})` : ""}. It will be reused.`;
     if (newSource) newSource.hidden = true;
   } else {
-    status.textContent = "A new source: give its publisher (and title, date and kind if you have them).";
+    status.textContent = "A new source: reading the page for its publisher, title, date and kind…";
     if (newSource) newSource.hidden = false;
+    await readPage(url);
   }
+}
+
+// A URL not on record: the server fetches the page (safe fetcher) and answers with what its metadata states. Only
+// empty fields are filled, so nothing the editor typed is overwritten; the editor confirms or edits each one.
+const FILLED = { publisher: "id_source_publisher", origin: "id_source_origin", title: "id_source_title", published: "id_source_date", kind: "id_source_kind" };
+const LABELS = { publisher: "publisher", title: "title", published: "publication date", kind: "kind" };
+async function readPage(url) {
+  const token = form.querySelector("input[name=csrfmiddlewaretoken]");
+  const body = new URLSearchParams({ url });
+  const response = await fetch(lookupUrl, {
+    method: "POST",
+    body,
+    headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
+  });
+  const info = await response.json();
+  if (urlInput.value.trim() !== url) return; // the editor has pasted another URL since
+  if (!info.valid || info.error) {
+    status.textContent = `${info.error} Give its publisher (and title, date and kind if you have them).`;
+    return;
+  }
+  const filled = [];
+  for (const [name, id] of Object.entries(FILLED)) {
+    const input = document.getElementById(id);
+    if (input && info[name] && !input.value) {
+      input.value = info[name];
+      filled.push(name);
+    }
+  }
+  const missing = (info.missing || []).map((name) => LABELS[name] || name);
+  status.textContent =
+    (filled.length ? "Filled from the page — check each field before saving." : "The page states none of the source's details.") +
+    (missing.length ? ` Not found on the page: ${missing.join(", ")}.` : "");
 }
 
 if (urlInput && status) {
