@@ -37,6 +37,7 @@ DATA_VERSION_KEY = "tracker:data-version"
 PAGE_SECONDS = 300  # also bounds how late a "not verified since" deadline passing shows on a cached page
 KEPT_HEADERS = ("content-type", "content-disposition", "etag", "cache-control", "vary", "allow")
 LOCAL_ENTRIES = 256
+LOCAL_MAX_ENTRY_BYTES = 256 * 1024  # an entry's bodies together (identity, gzip, Brotli)
 # This process keeps the latest entry of each page too, with the data version it was made for (so a hit costs one
 # small cache read, the version, instead of the whole page). A newer version replaces an entry, so memory stays
 # bounded by the number of distinct pages, however often the data changes.
@@ -323,6 +324,8 @@ def clear_local() -> None:
 
 
 def _remember(version: str, variant: str, entry: Entry) -> None:
+    if sum(len(body) for body in entry[2].values()) > LOCAL_MAX_ENTRY_BYTES:
+        return  # kept in the shared cache only: this copy stays under LOCAL_ENTRIES x LOCAL_MAX_ENTRY_BYTES (64 MB)
     if len(_LOCAL) >= LOCAL_ENTRIES and variant not in _LOCAL:
         _LOCAL.clear()
     _LOCAL[variant] = (version, entry)
