@@ -37,12 +37,13 @@ DATA_VERSION_KEY = "tracker:data-version"
 PAGE_SECONDS = 300  # also bounds how late a "not verified since" deadline passing shows on a cached page
 KEPT_HEADERS = ("content-type", "content-disposition", "etag", "cache-control", "vary", "allow")
 LOCAL_ENTRIES = 256
-LOCAL_MAX_ENTRY_BYTES = 256 * 1024  # an entry's bodies together (identity, gzip, Brotli)
+LOCAL_BYTES = 64 * 1024 * 1024  # and at most this many bytes of bodies (identity, gzip and Brotli of each entry)
 # This process keeps the latest entry of each page too, with the data version it was made for (so a hit costs one
 # small cache read, the version, instead of the whole page). A newer version replaces an entry, so memory stays
 # bounded by the number of distinct pages, however often the data changes.
 Entry = tuple[int, list[tuple[str, str]], dict[str, bytes]]  # status, headers, body by encoding ("" = identity)
 _LOCAL: dict[str, tuple[str, Entry]] = {}
+_LOCAL_SIZE = [0]  # bytes of the bodies in _LOCAL
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -321,14 +322,21 @@ def _lookup(version: str, variant: str) -> Entry | None:
 def clear_local() -> None:
     """Forget this process's copies (with the shared cache cleared too, every read goes to the database)."""
     _LOCAL.clear()
+    _LOCAL_SIZE[0] = 0
 
 
 def _remember(version: str, variant: str, entry: Entry) -> None:
-    if sum(len(body) for body in entry[2].values()) > LOCAL_MAX_ENTRY_BYTES:
-        return  # kept in the shared cache only: this copy stays under LOCAL_ENTRIES x LOCAL_MAX_ENTRY_BYTES (64 MB)
-    if len(_LOCAL) >= LOCAL_ENTRIES and variant not in _LOCAL:
-        _LOCAL.clear()
+    size = sum(len(body) for body in entry[2].values())
+    if size > LOCAL_BYTES:
+        return
+    full = len(_LOCAL) >= LOCAL_ENTRIES or _LOCAL_SIZE[0] + size > LOCAL_BYTES
+    if full and variant not in _LOCAL:
+        clear_local()
+    old = _LOCAL.get(variant)
+    if old is not None:
+        _LOCAL_SIZE[0] -= sum(len(body) for body in old[1][2].values())
     _LOCAL[variant] = (version, entry)
+    _LOCAL_SIZE[0] += size
 
 
 def _store(version: str, variant: str, response: HttpResponseBase) -> Entry | None:

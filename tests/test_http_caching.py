@@ -246,3 +246,13 @@ def test_every_public_route_goes_through_the_one_caching_decorator():
         if not route.lstrip("^").startswith(NOT_PUBLIC) and not getattr(callback, "public_cache", False)
     ]
     assert uncovered == []
+
+
+def test_the_per_process_copy_stays_within_its_byte_budget(client, seed, monkeypatch):
+    caching.clear_local()  # earlier tests' copies were kept under the real budget
+    monkeypatch.setattr(caching, "LOCAL_BYTES", 200_000)
+    for url in ("/", "/countries/", "/arrangements/", "/statements/", "/api/v1/map/", "/api/v1/statements/"):
+        assert client.get(url).status_code == 200
+        held = sum(len(body) for _, entry in caching._LOCAL.values() for body in entry[2].values())
+        assert held == caching._LOCAL_SIZE[0] <= 200_000, url
+    assert caching._LOCAL  # the latest entry is still kept
