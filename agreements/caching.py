@@ -96,8 +96,11 @@ PUBLIC_VARY = ("Accept-Encoding", "Cookie", "HX-Request", "HX-Target")
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 # Parameters read directly from request.GET by a view (not through a form or FilterSet, which are found below):
 # the list's and the API's page and page size, a list's sort, DRF's format override, the changes API's `since`;
-# the schema's and its docs' (drf-spectacular) language, version and script.
-DIRECT_PARAMETERS = frozenset({"page", "page_size", "sort", "format", "since", "as_of", "lang", "version", "script"})
+# the comparison's `from` and `to` (fields CompareQuery adds when made, "from" being a keyword); the schema's and its
+# docs' (drf-spectacular) language, version and script.
+DIRECT_PARAMETERS = frozenset(
+    {"page", "page_size", "sort", "format", "since", "as_of", "from", "to", "lang", "version", "script"}
+)
 # The htmx targets a view answers differently (the map's side panel, views.pages.home); any other target is the
 # same page as no target.
 HTMX_TARGETS = frozenset({"map-side"})
@@ -165,11 +168,12 @@ def known_parameters() -> frozenset[str]:
 
 
 def _normalise(request: HttpRequest) -> str:
-    """Keep only the known parameters, sorted by name (values in their order), in request.GET and the query string
-    alike (links a view builds from either carry nothing else); returns the normalised query string."""
+    """Keep only the known parameters, in their order (a page's canonical URL keeps the order it was linked with),
+    in request.GET and the query string alike (links a view builds from either carry nothing else); returns the
+    normalised query string."""
     known = known_parameters()
     kept = QueryDict(mutable=True)
-    for name in sorted(request.GET):
+    for name in request.GET:
         if name in known:
             kept.setlist(name, request.GET.getlist(name))
     query = kept.urlencode()

@@ -256,3 +256,15 @@ def test_the_per_process_copy_stays_within_its_byte_budget(client, seed, monkeyp
         held = sum(len(body) for _, entry in caching._LOCAL.values() for body in entry[2].values())
         assert held == caching._LOCAL_SIZE[0] <= 200_000, url
     assert caching._LOCAL  # the latest entry is still kept
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("/changes/compare/?from=2025-02-15&to=2025-05-31", "15 February 2025"),  # fields a form adds when made
+        ("/?sending_state=US&as_of=2025-02-15", "15 February 2025"),
+        ("/statements/?date_after=2025-02-01&date_before=2025-03-01&zzz=1", "date_after=2025-02-01"),
+    ],
+)
+def test_every_parameter_a_view_reads_survives_the_normalising(url, shown, client, seed):
+    assert shown in client.get(url).content.decode()
