@@ -7,18 +7,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from agreements.caching import cached_response
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Log in and out only. No self-service password reset: anyone could make it mail any editor, as often as they
     # liked, and editors are few. An admin sets a new password instead (README, "Editors").
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", cached_response(SpectacularAPIView.as_view()), name="schema"),
     # Swagger UI (third-party, served by the project) sets inline styles and data: icons: allowed on this page only.
     path(
         "api/docs/",
         csp_update({"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "data:"]})(
-            SpectacularSwaggerSplitView.as_view(url_name="schema")
+            cached_response(SpectacularSwaggerSplitView.as_view(url_name="schema"))
         ),
         name="api-docs",
     ),
