@@ -1,7 +1,8 @@
 // The choropleth itself, shared by the map page (map.js) and a sending state's own country page (countrymap.js):
-// Leaflet with no tile layer, country shapes from the project's boundaries file, fills from /api/v1/map/. The
-// element says where to read (data-map-url, data-boundaries-url); the caller says what to do when a country is
-// chosen. It renders no text of its own beyond each shape's accessible name.
+// Leaflet with no tile layer, country shapes from the project's boundaries files, fills from /api/v1/map/. The
+// element says where to read (data-map-url; data-boundaries-url, the coarse shapes drawn first, and
+// data-boundaries-detail-url, the full shapes swapped in once a reader zooms in); the caller says what to do when a
+// country is chosen. It renders no text of its own beyond each shape's accessible name.
 import { decodeFeatures } from "./topojson.js";
 
 const L = window.L;
@@ -27,6 +28,8 @@ export function createMap(mapEl, onSelect) {
   let noReports = "#F4F4F1";
   let selected = "";
   const layersByIso = new Map(); // iso2 -> [layer, ...]
+  const layersByIndex = []; // geometry index in the boundaries file -> its layer (the detail file has the same order)
+  const DETAIL_ZOOM = 3; // from here on a degree is more than a few pixels: the coarse shapes would show
 
   const map = L.map(mapEl, {
     minZoom: 1,
@@ -108,6 +111,7 @@ export function createMap(mapEl, onSelect) {
           layer.options.interactive = false; // no single ISO country (e.g. Siachen Glacier)
           return;
         }
+        layersByIndex[feature.properties.index] = layer;
         addLayer(feature.id, layer);
         layer.on("add", () => decorate(layer, feature.id));
       },
@@ -132,11 +136,29 @@ export function createMap(mapEl, onSelect) {
     entries = new Map(data.results.map((e) => [e.iso2, e]));
   }
 
+  // The full shapes replace the coarse ones in place (same layers: styles, names and tab stops stay).
+  let refined = null;
+  function refine() {
+    const url = mapEl.dataset.boundariesDetailUrl;
+    if (refined || !url || map.getZoom() < DETAIL_ZOOM) return refined;
+    refined = getJson(url).then((topology) => {
+      for (const feature of decodeFeatures(topology, "countries")) {
+        const layer = layersByIndex[feature.properties.index];
+        const depth = feature.geometry.type === "Polygon" ? 1 : 2;
+        if (layer) layer.setLatLngs(L.GeoJSON.coordsToLatLngs(feature.geometry.coordinates, depth));
+      }
+      mapEl.dataset.detail = "true";
+    });
+    return refined;
+  }
+
   async function start(query) {
     const [topology] = await Promise.all([getJson(mapEl.dataset.boundariesUrl), load(query)]);
     buildLayers(topology);
     restyle();
     mapEl.dataset.ready = "true";
+    map.on("zoomend", refine);
+    refine();
   }
 
   return { start, load, restyle };
