@@ -125,7 +125,12 @@ def findings(report: dict) -> list[str]:
     return lines
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped from outside: still stop the server and the proxy
     urls = sys.argv[1:] or DEFAULT_URLS
     cli = lighthouse_cli()
     work = Path(tempfile.mkdtemp(prefix="tracker-lighthouse-"))

@@ -64,9 +64,23 @@ export function createMap(mapEl, onSelect) {
     return `${entry.name}: ${entry.status_label}${notes.length ? ` (${notes.join(", ")})` : ""}`;
   }
 
+  // A shape's accessible name, status, tab stop and selection, from the current entries.
+  function describe(layer, iso2, index) {
+    const entry = entries.get(iso2);
+    const el = layer.getElement();
+    if (!el || !entry) return;
+    el.setAttribute("aria-label", labelOf(entry));
+    el.dataset.status = entry.status || "";
+    // Only countries with reports are tab stops (one per country), in alphabetical order of the DOM.
+    if (entry.status && index === 0) el.setAttribute("tabindex", "0");
+    else el.removeAttribute("tabindex");
+    el.classList.toggle("is-selected", iso2 === selected);
+  }
+
   function decorate(layer, iso2) {
     const el = layer.getElement();
     if (!el) return;
+    describe(layer, iso2, layersByIso.get(iso2).indexOf(layer));
     el.dataset.iso2 = iso2;
     el.setAttribute("role", "button");
     el.addEventListener("keydown", (event) => {
@@ -83,14 +97,7 @@ export function createMap(mapEl, onSelect) {
       const entry = entries.get(iso2);
       layers.forEach((layer, index) => {
         layer.setStyle(styleOf(entry));
-        const el = layer.getElement();
-        if (!el || !entry) return;
-        el.setAttribute("aria-label", labelOf(entry));
-        el.dataset.status = entry.status || "";
-        // Only countries with reports are tab stops (one per country), in alphabetical order of the DOM.
-        if (entry.status && index === 0) el.setAttribute("tabindex", "0");
-        else el.removeAttribute("tabindex");
-        el.classList.toggle("is-selected", iso2 === selected);
+        describe(layer, iso2, index);
       });
     }
   }
@@ -101,25 +108,34 @@ export function createMap(mapEl, onSelect) {
     layer.on("click", () => onSelect(iso2));
   }
 
-  function buildLayers(topology) {
+  // The shapes are added a few at a time, each batch in its own task, so the page answers input while the map is
+  // being drawn (no long task blocks the main thread). Each is styled and named as it is added.
+  const BATCH = 8;
+  const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  async function buildLayers(topology) {
     const name = (iso2) => (entries.get(iso2) || {}).name || "~";
     const features = decodeFeatures(topology, "countries").sort((a, b) => name(a.id).localeCompare(name(b.id)));
-    L.geoJSON(features, {
-      style: { fillColor: noReports, fillOpacity: 1, color: "#9a9a9a", weight: 0.5 },
+    const shapes = L.geoJSON(null, {
+      style: (feature) => styleOf(entries.get(feature.id)),
       onEachFeature(feature, layer) {
+        layersByIndex[feature.properties.index] = layer;
         if (!feature.id) {
           layer.options.interactive = false; // no single ISO country (e.g. Siachen Glacier)
           return;
         }
-        layersByIndex[feature.properties.index] = layer;
         addLayer(feature.id, layer);
         layer.on("add", () => decorate(layer, feature.id));
       },
     }).addTo(map);
+    for (let i = 0; i < features.length; i += BATCH) {
+      shapes.addData(features.slice(i, i + BATCH));
+      await nextTask();
+    }
     // Countries too small for a polygon at this scale are markers.
     for (const entry of entries.values()) {
       if (layersByIso.has(entry.iso2)) continue;
-      const marker = L.circleMarker([entry.latitude, entry.longitude], { radius: 5 });
+      const marker = L.circleMarker([entry.latitude, entry.longitude], { radius: 5, ...styleOf(entry) });
       addLayer(entry.iso2, marker);
       marker.on("add", () => {
         decorate(marker, entry.iso2);
@@ -154,8 +170,7 @@ export function createMap(mapEl, onSelect) {
 
   async function start(query) {
     const [topology] = await Promise.all([getJson(mapEl.dataset.boundariesUrl), load(query)]);
-    buildLayers(topology);
-    restyle();
+    await buildLayers(topology);
     mapEl.dataset.ready = "true";
     map.on("zoomend", refine);
     refine();
