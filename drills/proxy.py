@@ -115,7 +115,12 @@ def access_lines(path: Path) -> int:
     return sum(1 for _ in path.open()) if path.exists() else 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped from outside: still stop what it started
     work = Path(tempfile.mkdtemp(prefix="tracker-proxy-drill-"))
     work.chmod(0o755)
     port_a, port_b = c.PORT + 1, c.PORT + 2
@@ -165,6 +170,9 @@ def main() -> int:
         servers["A"].process.wait(timeout=30)
         figures["a_stopped_after_s"] = round(time.monotonic() - started, 1)
         a_lines_at_stop = access_lines(logs["A"])
+        # Requests no cache can answer (each URL new) while A is down: every one answered, through B.
+        misses = [requests.get(f"{proxy.base}{LIST}&drill={n}", timeout=15).status_code for n in range(40)]
+        figures["uncached_after_stop"] = {"requests": len(misses), "ok": misses.count(200)}
 
         results = {path: c.parse_wrk(run.communicate()[0]) for path, run in runs.items()}
         watcher.join()
@@ -199,6 +207,7 @@ def main() -> int:
     ok = (
         figures["errors"] == 0
         and figures["proxy_5xx"] == 0
+        and figures["uncached_after_stop"]["ok"] == figures["uncached_after_stop"]["requests"]
         and figures["app_share"] is not None
         and figures["app_share"] <= MAX_APP_SHARE
         and figures["write_status_on_a"] == 302
