@@ -159,14 +159,18 @@ export function createMap(mapEl, onSelect) {
   function refine() {
     const url = mapEl.dataset.boundariesDetailUrl;
     if (refined || !url || map.getZoom() < DETAIL_ZOOM) return refined;
-    refined = getJson(url).then((topology) => {
-      for (const feature of decodeFeatures(topology, "countries")) {
-        const layer = layersByIndex[feature.properties.index];
-        const depth = feature.geometry.type === "Polygon" ? 1 : 2;
-        if (layer) layer.setLatLngs(L.GeoJSON.coordsToLatLngs(feature.geometry.coordinates, depth));
-      }
-      mapEl.dataset.detail = "true";
-    });
+    refined = getJson(url)
+      .then((topology) => {
+        for (const feature of decodeFeatures(topology, "countries")) {
+          const layer = layersByIndex[feature.properties.index];
+          const depth = feature.geometry.type === "Polygon" ? 1 : 2;
+          if (layer) layer.setLatLngs(L.GeoJSON.coordsToLatLngs(feature.geometry.coordinates, depth));
+        }
+        mapEl.dataset.detail = "true";
+      })
+      .catch(() => {
+        refined = null; // the coarse shapes stay; the next zoom tries again
+      });
     return refined;
   }
 
