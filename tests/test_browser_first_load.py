@@ -13,13 +13,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .browser import browser  # noqa: F401  (the fixture)
 from .conftest import ROOT, missing
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from local_nginx import NGINX, Nginx
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BUDGET = 300 * 1024
 
 
@@ -43,7 +42,7 @@ def proxy(live_server):
             running.stop()
 
 
-def test_first_load_of_the_map_on_the_wire(browser, proxy, live_seed):  # noqa: F811
+def test_first_load_of_the_map_on_the_wire(browser, proxy, live_seed):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     finished = []
