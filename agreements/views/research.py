@@ -25,6 +25,11 @@ def _facet_fields(spec: Any, fs: Any, counts: dict[str, dict[str, int]]) -> list
     for bound in fs.form:
         facet = facets.get(bound.name)
         item: dict[str, Any] = {"field": bound, "kind": "plain", "options": []}
+        # The fieldset's legend names the group; each control gets its own accessible name too.
+        widgets = getattr(bound.field.widget, "widgets", None) or [bound.field.widget]
+        for index, widget in enumerate(widgets):
+            part = f" ({('from', 'to')[index]})" if len(widgets) == 2 else ""
+            widget.attrs.setdefault("aria-label", f"{bound.label}{part}")
         if facet is not None:
             per_value = counts.get(bound.name, {})
             labels = facet.labels() if facet.labels else {}
