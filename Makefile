@@ -8,13 +8,14 @@ PORT ?= 8000
 # The embedded default: SQLite file, local-memory cache, eager Celery. DEBUG only for `make run`.
 RUN_ENV := DEBUG=1
 
-.PHONY: help install run serve migrate demo test lint bench drills prod-check editor backup restore boundaries countries clean messages
+.PHONY: help install run serve migrate demo test lint bench lighthouse drills prod-check editor backup restore boundaries countries clean messages
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT)"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - benchmarks (PostgreSQL + Redis)"
+	@echo "make lighthouse - Lighthouse scores of the map page and lists as production serves them (npm, Chromium)"
 	@echo "make editor - create a local editor account with a generated password"
 	@echo "make drills - reliability drills (PostgreSQL + Redis)"
 	@echo "make prod-check - run the Dockerfile and compose services without Docker, probe every page"
@@ -61,6 +62,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+lighthouse: $(STAMP)
+	$(BIN)/python bench/lighthouse.py $(URLS)
 
 drills: $(STAMP)
 	$(BIN)/python drills/run.py

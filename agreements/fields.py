@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -117,7 +118,7 @@ class NationalitiesWidget(forms.MultiWidget):
                     attrs={
                         "list": "country-names",
                         "autocomplete": "off",
-                        "aria-label": f"Nationality {row}",
+                        "aria-label": format_lazy(_("Nationality {row}"), row=row),
                         "placeholder": _("Country"),
                     }
                 )
@@ -127,7 +128,7 @@ class NationalitiesWidget(forms.MultiWidget):
                     attrs={
                         "min": 0,
                         "max": MAX_INT,
-                        "aria-label": f"People of nationality {row} (optional)",
+                        "aria-label": format_lazy(_("People of nationality {row} (optional)"), row=row),
                         "placeholder": _("How many"),
                     }
                 )

@@ -447,3 +447,20 @@ class NationalitiesCorrection(forms.ModelForm):
         super().__init__(*args, **kwargs)
         given = self.instance.nationalities.select_related("country")
         self.initial["nationalities"] = [{"country": n.country, "count": n.count} for n in given]
+
+
+class FeedForm(forms.Form):
+    """A feed to watch (RSS, Atom or JSON Feed)."""
+
+    url = HttpUrlField(label=_("Feed URL"), max_length=2000)
+    publisher = forms.CharField(
+        label=_("Publisher"), max_length=200, help_text=_("Whose feed: pre-fills the publisher of its leads.")
+    )
+
+
+class KeywordForm(forms.Form):
+    phrase = forms.CharField(
+        label=_("Keyword or phrase"),
+        max_length=200,
+        help_text=_('Matched as whole words in any case, e.g. "third country" or "acuerdo de tercer país seguro".'),
+    )

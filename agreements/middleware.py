@@ -3,7 +3,8 @@
 RefuseNulMiddleware: a NUL character in the URL or a cookie is refused with 400 before any view or query sees it.
 DatabaseUnavailableMiddleware: when the database is unreachable, answer at once with 503 and Retry-After instead of
 a 500 (pages that the cache holds keep being served); the connection is re-established by the next request once it
-is back. PrivatePagesMiddleware: the editor area, logins and the admin are never stored by a browser or proxy.
+is back. PrivatePagesMiddleware: the editor area, logins, the admin and every response that sets a cookie or reads a
+session are never stored by a browser or proxy.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.cache import patch_cache_control
+
+from .caching import private
 
 logger = logging.getLogger(__name__)
 
@@ -85,17 +88,25 @@ class DatabaseUnavailableMiddleware:
 
 
 # Pages that show or take an editor's session: what they hold is one person's, never a shared cache's.
-PRIVATE_PREFIXES = ("/editor/", "/accounts/", "/admin/")
+PRIVATE_PREFIXES = ("/editor/", "/accounts/", "/admin/", "/subscribe/")
+
+
+def _reads_a_session(request: HttpRequest) -> bool:
+    """The request carried a session cookie and the response was made with the session read (who is logged in)."""
+    session = getattr(request, "session", None)
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and session is not None and session.accessed
 
 
 class PrivatePagesMiddleware:
-    """`Cache-Control: private, no-store` on every response under the editor, login and admin paths."""
+    """`Cache-Control: private, no-store` (and `Vary: Cookie`) on every response under the editor, login and admin
+    paths, and on any other that sets a cookie or was made from a session: one person's response is never stored
+    by a shared cache, whatever the view said. Public reads get their public policy from caching.cached_response."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path_info.startswith(PRIVATE_PREFIXES):
-            patch_cache_control(response, private=True, no_store=True)
+        if request.path_info.startswith(PRIVATE_PREFIXES) or response.cookies or _reads_a_session(request):
+            private(response)
         return response

@@ -33,7 +33,7 @@ from .querysets import (
     joined_source,
 )
 
-HTTP_URL = Q(url__startswith="http://") | Q(url__startswith="https://")
+HTTP_URL: Q = Q(url__startswith="http://") | Q(url__startswith="https://")
 # A BCP 47 language tag as pages write it in lang="…": a primary language, then optional subtags (es, es-419, pt-BR).
 LANGUAGE_TAG = RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", _("Enter a language tag such as en, es or es-419."))
 
@@ -707,6 +707,11 @@ class Release(models.Model):
 
 
 # Split by seam (they build on the models above); imported here so that `from .models import ...` finds them.
+from .newsdesk import DigestRun as DigestRun  # noqa: E402
+from .newsdesk import Feed as Feed  # noqa: E402
+from .newsdesk import KeywordRule as KeywordRule  # noqa: E402
+from .newsdesk import Lead as Lead  # noqa: E402
+from .newsdesk import Subscription as Subscription  # noqa: E402
 from .transfers import ReportedTotal as ReportedTotal  # noqa: E402
 from .transfers import TransferNationality as TransferNationality  # noqa: E402
 

@@ -82,3 +82,19 @@ def publish_release() -> int | None:
 def flush_pending_tasks() -> int:
     """Queue tasks that were kept in the database while the broker was down."""
     return flush_pending()
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1750)
+def poll_feeds() -> dict:
+    """Poll the watched feeds that are due (beat: every 15 minutes); matching new items become leads."""
+    from . import leads
+
+    return leads.poll_feeds()
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1750)
+def send_subscription_digests() -> int:
+    """Readers' digests (beat: hourly): each confirmed subscription's daily or weekly digest, once per period."""
+    from . import digests
+
+    return digests.send_digests()

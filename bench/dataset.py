@@ -24,6 +24,17 @@ class Sizes:
     actors: int = 3_000
 
 
+def scaled(statements: int) -> Sizes:
+    """The default proportions at another number of statements (1,000 → 200 status changes, 300 sources, 30 actors;
+    at least 100 sources and 30 actors)."""
+    return Sizes(
+        status_changes=statements // 5,
+        statements=statements,
+        sources=max(100, statements * 3 // 10),
+        actors=max(30, statements * 3 // 100),
+    )
+
+
 def build(sizes: Sizes | None = None, *, seed: int = 42, log=print) -> dict[str, int]:
     """Insert the dataset into the (empty) configured database; returns the row counts."""
     from django.db import connection, transaction

@@ -1,6 +1,6 @@
 """Benchmark steps that run inside Django (called by bench/run.py in a fresh process each, so memory is clean).
 
-    python bench/tasks.py build | export | import | flag_stale | busiest
+    python bench/tasks.py build [statements] | export | import | flag_stale | busiest
 
 Each prints one JSON object on its last line.
 """
@@ -35,11 +35,14 @@ def _rss_kb(field: str) -> int:
 
 
 def build() -> dict:
+    """The synthetic dataset; `build N` scales it to N statements (the other tables in proportion)."""
     sys.path.insert(0, str(ROOT / "bench"))
+    from dataset import Sizes, scaled
     from dataset import build as build_dataset
 
+    sizes = scaled(int(sys.argv[2])) if len(sys.argv) > 2 else Sizes()
     started = time.perf_counter()
-    counts = build_dataset(log=lambda m: print(m, file=sys.stderr))
+    counts = build_dataset(sizes, log=lambda m: print(m, file=sys.stderr))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # planner statistics, as autovacuum would gather on a live database

@@ -117,10 +117,11 @@ def prepare_database() -> None:
 
 
 class Server:
-    """gunicorn with 2 workers on the drill database."""
+    """gunicorn with 2 workers on the drill database (on `port`, default the drill's; with an access log if given)."""
 
-    def __init__(self, **extra: str):
+    def __init__(self, *, port: int = PORT, access_log: Path | None = None, **extra: str):
         self.log = open(ROOT / "drills" / "gunicorn.log", "a")  # noqa: SIM115
+        access = ["--access-logfile", str(access_log)] if access_log else []
         self.process = subprocess.Popen(
             [
                 PYTHON,
@@ -130,11 +131,12 @@ class Server:
                 "--workers",
                 "2",
                 "--bind",
-                f"127.0.0.1:{PORT}",
+                f"127.0.0.1:{port}",
                 "--timeout",
                 "30",
                 "--log-level",
                 "warning",
+                *access,
             ],
             cwd=ROOT,
             env=env(**extra),
@@ -142,7 +144,7 @@ class Server:
             stderr=self.log,
             start_new_session=True,
         )
-        wait_http(BASE + "/healthz/live")
+        wait_http(f"http://127.0.0.1:{port}/healthz/live")
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
@@ -209,9 +211,9 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def wrk(path: str, seconds: int, connections: int) -> subprocess.Popen:
+def wrk(path: str, seconds: int, connections: int, base: str = BASE) -> subprocess.Popen:
     return subprocess.Popen(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", BASE + path],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", base + path],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

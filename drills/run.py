@@ -1,7 +1,8 @@
 """make drills: reliability drills on PostgreSQL + Redis, each a script with assertions that prints its figures.
 
-Order: bad input, backup/restore, concurrent edits, Redis down, PostgreSQL restart, load. Exits non-zero if any
-drill fails. Needs PostgreSQL and Redis on this machine (it stops and starts both during the drills) and wrk.
+Order: bad input, backup/restore, concurrent edits, Redis down, PostgreSQL restart, load, proxy. Exits non-zero if
+any drill fails. Needs PostgreSQL and Redis on this machine (it stops and starts both during the drills), wrk and
+nginx. One drill alone: `python drills/run.py proxy` (the drill database is prepared first).
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import time
 sys.path.insert(0, ".")
 import drills.common as c
 
-DRILLS = ["bad_input", "backup_restore", "concurrent_edits", "redis_down", "pg_restart", "load"]
+DRILLS = ["bad_input", "backup_restore", "concurrent_edits", "redis_down", "pg_restart", "load", "proxy"]
 
 
 def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install -y wrk")
+        return 2
+    if not os.access("/usr/sbin/nginx", os.X_OK):
+        print("nginx is missing: apt-get install -y nginx-light")
         return 2
     chosen = sys.argv[1:] or DRILLS
     started = time.time()

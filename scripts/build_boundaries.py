@@ -1,4 +1,5 @@
-"""Build static/agreements/world-50m.topo.json from Natural Earth 50m boundaries in the npm package `world-atlas`.
+"""Build static/agreements/world-50m.topo.json from Natural Earth 50m boundaries in the npm package `world-atlas`,
+and from it world-50m.coarse.topo.json, the map's first draw.
 
 Run once when the boundaries should be refreshed (needs npm and the npm registry):
 
@@ -9,8 +10,14 @@ The output keeps the quantised TopoJSON arcs, drops the `land` object and every 
 geometry's id to the ISO 3166-1 alpha-2 code matched through the ISO numeric code in fixtures/countries.json.
 Natural Earth features without an ISO numeric code are handled explicitly (NO_NUMERIC below); the map's own
 decoder (static/agreements/topojson.js) turns the arcs into polygons in the browser.
+
+The coarse file is the same topology simplified and quantised for the map's opening zoom levels (where a degree is
+a few pixels): each arc is simplified (Douglas-Peucker, TOLERANCE degrees) with its end points kept, so the borders
+that neighbours share stay shared and no gaps open; then the points are snapped to a coarser grid (QUANTISATION
+steps across the world). The map draws it first and swaps in the full file when a reader zooms in.
 """
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -19,6 +26,9 @@ from npm_package import json_from_npm
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "static" / "agreements" / "world-50m.topo.json"
+COARSE = ROOT / "static" / "agreements" / "world-50m.coarse.topo.json"
+TOLERANCE = 0.08  # degrees: a third of a pixel at zoom 2, where the map opens on a laptop or phone
+QUANTISATION = 10_000  # grid steps across 360° of longitude (and across the latitude range)
 COUNTRIES = ROOT / "fixtures" / "countries.json"
 PACKAGE = "world-atlas@2"
 
@@ -66,12 +76,81 @@ def convert(topology: dict) -> tuple[dict, list[str]]:
     return result, notes
 
 
+Point = tuple[float, float]
+
+
+def _douglas_peucker(points: list[Point], tolerance: float) -> list[Point]:
+    """The points of an open line that stay within `tolerance` of it, end points always kept."""
+    if len(points) < 3:
+        return points
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(points) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (ax, ay), (bx, by) = points[first], points[last]
+        dx, dy = bx - ax, by - ay
+        norm = (dx * dx + dy * dy) ** 0.5
+        worst, index = -1.0, first
+        for i in range(first + 1, last):
+            px, py = points[i]
+            distance = abs(dy * (px - ax) - dx * (py - ay)) / norm if norm else ((px - ax) ** 2 + (py - ay) ** 2) ** 0.5
+            if distance > worst:
+                worst, index = distance, i
+        if worst > tolerance:
+            keep[index] = True
+            stack += [(first, index), (index, last)]
+    return [point for point, kept in zip(points, keep, strict=True) if kept]
+
+
+def simplify_arc(points: list[Point], tolerance: float) -> list[Point]:
+    """One arc simplified; a closed arc (an island's whole coast) keeps its farthest point too, so it stays a ring."""
+    if len(points) > 3 and points[0] == points[-1]:
+        far = max(
+            range(len(points)), key=lambda i: (points[i][0] - points[0][0]) ** 2 + (points[i][1] - points[0][1]) ** 2
+        )
+        head = _douglas_peucker(points[: far + 1], tolerance)
+        tail = _douglas_peucker(points[far:], tolerance)
+        simplified = head + tail[1:]
+        if len(simplified) < 4:  # a triangle at least: the first, the farthest, one more, the first again
+            middle = points[max(1, far // 2)]
+            simplified = [points[0], middle, points[far], points[0]]
+        return simplified
+    return _douglas_peucker(points, tolerance)
+
+
+def coarse(topology: dict, tolerance: float = TOLERANCE, steps: int = QUANTISATION) -> dict:
+    """The topology with every arc simplified and snapped to a grid of `steps`: same objects, same arc indexes."""
+    (kx, ky), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
+    west, south, east, north = topology["bbox"]
+    sx, sy = (east - west) / (steps - 1), (north - south) / (steps - 1)
+    arcs = []
+    for arc in topology["arcs"]:
+        x = y = 0
+        points = []
+        for ax, ay in arc:
+            x, y = x + ax, y + ay
+            points.append((x * kx + tx, y * ky + ty))
+        grid = [(round((px - west) / sx), round((py - south) / sy)) for px, py in simplify_arc(points, tolerance)]
+        snapped = [grid[0]] + [p for previous, p in itertools.pairwise(grid) if p != previous]
+        if len(snapped) == 1:
+            snapped.append(snapped[0])
+        deltas, (px, py) = [], (0, 0)
+        for gx, gy in snapped:
+            deltas.append([gx - px, gy - py])
+            px, py = gx, gy
+        arcs.append(deltas)
+    return topology | {"transform": {"scale": [sx, sy], "translate": [west, south]}, "arcs": arcs}
+
+
 def main() -> None:
     topology = json.loads(Path(sys.argv[1]).read_text()) if len(sys.argv) > 1 else fetch_topology()
     result, notes = convert(topology)
     OUT.write_text(json.dumps(result, separators=(",", ":")))
     codes = {g.get("id") for g in result["objects"]["countries"]["geometries"]} - {None}
     print(f"wrote {OUT.relative_to(ROOT)}: {len(codes)} countries, {OUT.stat().st_size:,} bytes")
+    COARSE.write_text(json.dumps(coarse(result), separators=(",", ":")))
+    print(f"wrote {COARSE.relative_to(ROOT)}: tolerance {TOLERANCE}°, {COARSE.stat().st_size:,} bytes")
     for note in notes:
         print(f"  {note}")
 

@@ -4,18 +4,20 @@ It reads `Dockerfile` and `docker-compose.yml` and follows them step by step: th
 image lays it (`.dockerignore`, each COPY in order) in a temporary root, a fresh virtualenv standing in for the
 image's Python, each RUN (a non-editable `pip install .`, collectstatic exactly as written), then the compose
 `web`, `worker` and `beat` commands with the compose environment (the x-app anchor; `DATABASE_URL` and
-`REDIS_URL` pointed at this machine's PostgreSQL and Redis), as the image's unprivileged user when run as root.
+`REDIS_URL` pointed at this machine's PostgreSQL and Redis), as the image's unprivileged user when run as root, and
+the `proxy` service's nginx with its mounted deploy/nginx.conf (Debian's nginx; scripts/local_nginx.py).
 Anything in either file that it does not know how to follow (an unknown instruction, key, program or service) is
 a failure, so the check cannot silently drift from what the image does.
 
-Then every public page, export, feed, API list, the schema and its docs, the health checks, the static files the
-pages reference and the admin login must answer their documented code; an editor created with
-`manage.py create_editor` asks for a link check through the web process and the worker must run it; beat must hand
-a scheduled task to that worker. Prints a PASS/FAIL table, exits non-zero on any failure, stops what it started.
+Then, through the proxy as a reader comes, every public page, export, feed, API list, the schema and its docs,
+the health checks, the static files the pages reference and the admin login must answer their documented code; an
+editor created with `manage.py create_editor` asks for a link check through the web process and the worker must
+run it; beat must hand a scheduled task to that worker; the proxy caches what the app lets it, never a session's
+answer. Prints a PASS/FAIL table, exits non-zero on any failure, stops what it started.
 
 Environment: PROD_CHECK_PG (postgres://postgres@127.0.0.1:5432), PROD_CHECK_DATABASE (tracker_prod_check, dropped
-and created), PROD_CHECK_REDIS (redis://127.0.0.1:6379/11, flushed), PROD_CHECK_PORT (8650). `--keep` keeps the
-temporary root (logs, the laid-out tree) for a look afterwards.
+and created), PROD_CHECK_REDIS (redis://127.0.0.1:6379/11, flushed), PROD_CHECK_PORT (8650: web) and
+PROD_CHECK_PROXY_PORT (8651: the proxy). `--keep` keeps the temporary root (logs, the laid-out tree).
 """
 
 from __future__ import annotations
@@ -44,12 +46,17 @@ import redis
 import requests
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when imported as scripts.prod_check (the tests)
+from local_nginx import Nginx
+
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("PROD_CHECK_PG", "postgres://postgres@127.0.0.1:5432")
 DATABASE = os.environ.get("PROD_CHECK_DATABASE", "tracker_prod_check")
 REDIS = os.environ.get("PROD_CHECK_REDIS", "redis://127.0.0.1:6379/11")
 PORT = int(os.environ.get("PROD_CHECK_PORT", "8650"))
-BASE = f"http://127.0.0.1:{PORT}"
+PROXY_PORT = int(os.environ.get("PROD_CHECK_PROXY_PORT", str(PORT + 1)))
+WEB = f"http://127.0.0.1:{PORT}"  # gunicorn itself
+BASE = f"http://127.0.0.1:{PROXY_PORT}"  # the proxy in front of it: what readers reach
 EDITOR = "prod-check-editor"
 # The research lists of the README ("What is in it"); each has CSV and JSON exports and the API list of its name.
 LISTS = ["arrangements", "statements", "status-changes", "sources", "actors"]
@@ -347,8 +354,10 @@ class RunAs:
 
 # --- docker-compose.yml ------------------------------------------------------------------------------------------
 
-APP_KEYS = {"build", "image", "environment", "depends_on", "restart", "command", "ports", "volumes"}
+APP_KEYS = {"build", "image", "environment", "depends_on", "restart", "command", "ports", "expose", "volumes"}
 SERVICE_KEYS = {"image", "environment", "volumes", "healthcheck", "command"}
+PROXY_KEYS = {"image", "volumes", "depends_on", "ports", "restart"}
+PROXY_MOUNT = "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro"
 INTERPOLATION = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}|\$(?P<bare>\w+)")
 
 
@@ -378,6 +387,11 @@ def compose_services(path: Path) -> dict[str, dict[str, Any]]:
             raise NotFollowed(f"docker-compose.yml: service {name!r} is missing")
     for name, service in services.items():
         image = str(service.get("image", ""))
+        if image.startswith("nginx:"):
+            # The proxy: Debian's nginx here, with the one file the image mounts (its whole configuration).
+            if set(service) - PROXY_KEYS or service.get("volumes") != [PROXY_MOUNT]:
+                raise NotFollowed(f"service {name}: an nginx service is followed only as {PROXY_KEYS}, {PROXY_MOUNT}")
+            continue
         known = APP_KEYS if "build" in service else SERVICE_KEYS
         unknown = set(service) - known
         if unknown:
@@ -388,7 +402,9 @@ def compose_services(path: Path) -> dict[str, dict[str, Any]]:
             if source not in (yaml.safe_load(path.read_text()).get("volumes") or {}) or not target.startswith("/app/"):
                 raise NotFollowed(f"service {name}: volumes entry {volume!r} is not a named volume inside /app")
         if "build" not in service and not re.match(r"(postgres|redis):", image):
-            raise NotFollowed(f"service {name}: image {image!r} is neither built here nor PostgreSQL/Redis")
+            raise NotFollowed(f"service {name}: image {image!r} is neither built here nor PostgreSQL/Redis/nginx")
+    if not str(services.get("proxy", {}).get("image", "")).startswith("nginx:"):
+        raise NotFollowed("docker-compose.yml: service 'proxy' (nginx, the caching proxy readers reach) is missing")
     return services
 
 
@@ -484,10 +500,11 @@ def drop_services() -> None:
 # --- probes ------------------------------------------------------------------------------------------------------
 
 
-def get(session: requests.Session, path: str) -> requests.Response | None:
-    """GET without following redirects; None when the connection failed."""
+def get(session: requests.Session, path: str, **headers: str) -> requests.Response | None:
+    """GET (through the proxy, unless `path` is a whole URL) without following redirects; None when the connection
+    failed."""
     try:
-        return session.get(urljoin(BASE, path), allow_redirects=False, timeout=30)
+        return session.get(urljoin(BASE, path), allow_redirects=False, timeout=30, headers=headers)
     except requests.RequestException:
         return None
 
@@ -557,6 +574,41 @@ def public_pages(report: Report) -> None:
     probe(report, session, "/accounts/login/")
     probe(report, session, "/editor/", 302)  # anonymous: to the login page
     probe(report, session, "/no-such-page/", 404)
+
+
+def shared_cacheable(response: requests.Response) -> bool:
+    """Whether the app's Cache-Control lets a shared cache store this response."""
+    directives = {
+        d.strip().split("=")[0].lower(): d.strip() for d in response.headers.get("Cache-Control", "").split(",")
+    }
+    if {"private", "no-store", "no-cache"} & set(directives) or "Set-Cookie" in response.headers:
+        return False
+    lifetime = directives.get("s-maxage") or directives.get("max-age") or "=0"
+    return int(lifetime.split("=")[1] or 0) > 0
+
+
+def proxy_caches(report: Report) -> None:
+    """The proxy stores what the app's Cache-Control allows (a hashed static file, pages when the app says so) and
+    never answers a request carrying a session cookie from its cache."""
+    session = requests.Session()
+    home = get(session, "/")
+    assets = list(static_assets(session, home.text if home is not None else ""))
+    for path in ["/", "/api/v1/map/", "/statements/", assets[0] if assets else "/static/missing"]:
+        first, second = get(requests.Session(), path), get(requests.Session(), path)
+        if first is None or second is None:
+            report.add(f"proxy: GET {path} twice", False, "no answer")
+            continue
+        cacheable = shared_cacheable(first)
+        status = second.headers.get("X-Cache-Status", "")
+        expected = "HIT" if cacheable else "not HIT"
+        report.add(
+            f"proxy: {path} cached as its Cache-Control says ({expected} the second time)",
+            (status == "HIT") == cacheable,
+            f"{status}; Cache-Control: {first.headers.get('Cache-Control', '(none)')}",
+        )
+    with_session = get(requests.Session(), "/", Cookie="sessionid=prod-check-not-a-session")
+    status = with_session.headers.get("X-Cache-Status", "") if with_session is not None else "no answer"
+    report.add("proxy: a request with a session cookie bypasses the cache", status == "BYPASS", status)
 
 
 def log_in(session: requests.Session, username: str, password: str) -> bool:
@@ -653,8 +705,14 @@ def run(image: Image, report: Report, run_as: RunAs) -> None:
     except NotFollowed as exc:
         report.add("compose: services and environment", False, str(exc))
         return
-    published = [str(p).split(":")[-1] for p in services["web"].get("ports", [])]
-    report.add("compose: web publishes the port the image exposes", published == [str(p) for p in image.exposed])
+    exposed = [str(p).split(":")[-1] for p in services["web"].get("ports", []) + services["web"].get("expose", [])]
+    report.add("compose: web serves on the port the image exposes", exposed == [str(p) for p in image.exposed])
+    published = [str(p) for p in services["proxy"].get("ports", [])]
+    report.add(
+        "compose: proxy publishes port 80 (nginx.conf listens there)",
+        [p.split(":")[-1] for p in published] == ["80"],
+        str(published),
+    )
     home = {"HOME": str(image.host(".")) if image.user else os.environ.get("HOME", "/root")}
     try:
         fresh_services()
@@ -670,30 +728,29 @@ def run(image: Image, report: Report, run_as: RunAs) -> None:
             env = image.base_env() | home | envs[name]
             processes.append(start(name, command, env, image, run_as))
         web, worker, beat = processes
-        wait_until(lambda: web.popen.poll() is not None or get(requests.Session(), "/healthz/live"), 180)
-        answered = web.popen.poll() is None and get(requests.Session(), "/healthz/live")
+        live = WEB + "/healthz/live"
+        wait_until(lambda: web.popen.poll() is not None or get(requests.Session(), live), 180)
+        answered = web.popen.poll() is None and get(requests.Session(), live)
         if not report.add(
             "web: migrate, import, gunicorn answers", bool(answered), f"{time.monotonic() - started:.0f} s"
         ):
             print(tail(web))
             return
-        report.add("worker ready", wait_until(lambda: "ready." in worker.text(), 60), "")
-        public_pages(report)
-        errors = re.findall(r"^(\w[\w.]*(?:Error|Exception): .+)$", web.text(), re.MULTILINE)
-        report.add("web log: no server error", not errors, errors[0][:150] if errors else "")
-        editor = subprocess.run(
-            [*run_as.prefix(image), "python", "manage.py", "create_editor", EDITOR],
-            cwd=image.host("."),
-            env=image.base_env() | home | envs["web"],
-            capture_output=True,
-            text=True,
-        )
-        password = re.search(r"Password \(shown once\): (\S+)", editor.stdout)
-        if report.add(
-            "manage.py create_editor (as `docker compose exec web` would)", password is not None, editor.stderr[-200:]
-        ):
-            worker_runs_a_queued_task(report, password.group(1) if password else "", worker)
-        beat_hands_tasks_to_the_worker(report, beat, worker)
+        try:
+            proxy = Nginx([f"127.0.0.1:{PORT}"], PROXY_PORT, image.root / "proxy")
+        except (RuntimeError, ValueError) as exc:
+            report.add("proxy: nginx accepts deploy/nginx.conf", False, str(exc)[:200])
+            return
+        try:
+            if not report.add("proxy: nginx answers through web", proxy.wait(), f"{BASE} -> {WEB}"):
+                print(proxy.error_log.read_text()[-2000:])
+                return
+            report.add("worker ready", wait_until(lambda: "ready." in worker.text(), 60), "")
+            public_pages(report)
+            proxy_caches(report)
+            _run_editor_and_beat(report, image, run_as, home, envs, web, worker, beat)
+        finally:
+            proxy.stop()
         for process in processes:
             report.add(f"{process.name} still running at the end", process.popen.poll() is None)
     finally:
@@ -705,6 +762,34 @@ def run(image: Image, report: Report, run_as: RunAs) -> None:
         drop_services()
 
 
+def _run_editor_and_beat(
+    report: Report,
+    image: Image,
+    run_as: RunAs,
+    home: dict[str, str],
+    envs: dict[str, dict[str, str]],
+    web: Process,
+    worker: Process,
+    beat: Process,
+) -> None:
+    """The web log clean, an editor's queued task run by the worker, beat's task run by the worker."""
+    errors = re.findall(r"^(\w[\w.]*(?:Error|Exception): .+)$", web.text(), re.MULTILINE)
+    report.add("web log: no server error", not errors, errors[0][:150] if errors else "")
+    editor = subprocess.run(
+        [*run_as.prefix(image), "python", "manage.py", "create_editor", EDITOR],
+        cwd=image.host("."),
+        env=image.base_env() | home | envs["web"],
+        capture_output=True,
+        text=True,
+    )
+    password = re.search(r"Password \(shown once\): (\S+)", editor.stdout)
+    if report.add(
+        "manage.py create_editor (as `docker compose exec web` would)", password is not None, editor.stderr[-200:]
+    ):
+        worker_runs_a_queued_task(report, password.group(1) if password else "", worker)
+    beat_hands_tasks_to_the_worker(report, beat, worker)
+
+
 def main() -> int:
     """Run the check in a temporary root; the table, and 1 on any failure."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -714,7 +799,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="tracker-prod-check-"))
     root.chmod(0o755)  # the image's user must reach the tree, as in the image
     report = Report()
-    log(f"image root {root}; database {PG}/{DATABASE}; redis {REDIS}; web on {BASE}")
+    log(f"image root {root}; database {PG}/{DATABASE}; redis {REDIS}; web on {WEB}, the proxy on {BASE}")
     try:
         run(Image(root=root, python=sys.executable), report, RunAs())
     finally:

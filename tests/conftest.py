@@ -55,6 +55,31 @@ def pytest_configure(config: pytest.Config) -> None:
         module.compile_catalogue(po_path)
 
 
+def at_once(target, count: int = 2) -> list:
+    """Run `target` in `count` threads released together (a barrier); their results, each thread's database
+    connections closed at its end."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(count)
+    results: list = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(target())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def missing(service: str, what: str) -> None:
     """Skip (or, where required, fail) because a real service is missing."""
     message = f"{what} — see README 'Tests' to provide it"

@@ -11,7 +11,14 @@ from .test_i18n import MAIN_PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-EDITOR = ["/editor/", "/editor/statement/", "/editor/status-change/", "/editor/term/", "/editor/records-check/"]
+EDITOR = [
+    "/editor/",
+    "/editor/leads/",
+    "/editor/statement/",
+    "/editor/status-change/",
+    "/editor/term/",
+    "/editor/records-check/",
+]
 
 
 def _violations(page) -> list[str]:

@@ -6,19 +6,17 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from agreements import staleness
 from agreements.models import Arrangement, Source, StaleDigest
 from drills.common import WORKER_ARGS
 
-from .conftest import ROOT, child_env
+from .conftest import ROOT, at_once, child_env
 from .factories import bulk_arrangements
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,21 +130,7 @@ def test_two_flag_stale_runs_at_once_flag_and_notify_each_entry_once(postgres, s
     bulk_arrangements(300)
     expected = _stale_everything()
     settings.FLAG_STALE_PAUSE_SECONDS = 0.5  # both transactions open at the same time
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(staleness.flag_stale())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(staleness.flag_stale)
     assert sum(results) == expected
     assert Arrangement.objects.filter(stale_since__isnull=False).count() == expected
     digests = list(StaleDigest.objects.all())

@@ -230,6 +230,7 @@ MAIN_PAGES = [
     "/accounts/login/",
     "/embed/map/?as_of=2025-05-31",
     "/embed/countries/RW/",
+    "/subscribe/?receiving_country=RW",
 ]
 
 
@@ -413,3 +414,27 @@ def test_an_editor_adds_a_translation_with_the_correction_form(client, seed, edi
         "Synthetic 17",
     )
     assert said.quote and said.quote_language == "en"  # the quote itself untouched
+
+
+@pytest.mark.django_db
+def test_a_reader_who_subscribes_in_spanish_gets_spanish_mail(client):
+    import datetime as dt
+
+    from django.core import mail
+
+    from agreements import digests
+    from agreements.models import Subscription
+
+    from .factories import change
+
+    response = client.post("/es/subscribe/", {"email": "reader-17@example.org", "frequency": "weekly", "country": "RW"})
+    assert response.status_code == 200 and "Revise su correo" in response.content.decode()
+    sub = Subscription.objects.get()
+    assert sub.language == "es"
+    [confirmation] = mail.outbox
+    assert confirmation.subject == "[Monitor de Terceros Países] Confirme su suscripción"
+    assert "un resumen semanal de los cambios" in confirmation.body
+    Subscription.objects.filter(pk=sub.pk).update(confirmed_at=sub.created_at)
+    change("RW", "agreed", dt.date(2025, 3, 4))
+    assert digests.send_digests() == 1
+    assert mail.outbox[-1].subject.startswith("[Monitor de Terceros Países] Novedades (1) para ?")

@@ -1,6 +1,8 @@
 """The production check follows the Dockerfile and compose file or fails: the parts that decide that, on small
 inputs (the full run is `make prod-check`, in CI)."""
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,7 @@ import pytest
 from scripts import prod_check
 from scripts.prod_check import Image, NotFollowed, RunAs
 
-from .conftest import ROOT
+from .conftest import ROOT, missing
 
 
 def _image(tmp_path: Path) -> Image:
@@ -125,3 +127,28 @@ def test_the_compose_env_file_never_enters_the_image():
     rules = prod_check.ignore_rules(ROOT)
     assert prod_check.is_ignored(".env", rules)  # it holds SECRET_KEY
     assert not prod_check.is_ignored("tracker/settings.py", rules)
+
+
+def test_the_proxy_config_is_what_runs_here(tmp_path):
+    """deploy/nginx.conf, pointed at two local app servers, is accepted by Debian's nginx as it is."""
+    import local_nginx
+
+    if not os.access(local_nginx.NGINX, os.X_OK):
+        missing("nginx", f"nginx not installed at {local_nginx.NGINX} (apt-get install -y nginx-light)")
+    config = local_nginx.write_config(["127.0.0.1:8001", "127.0.0.1:8002"], 8003, tmp_path)
+    text = config.read_text()
+    assert "server 127.0.0.1:8001 max_fails" in text and "server 127.0.0.1:8002 max_fails" in text
+    assert "web:8000" not in text and "listen 127.0.0.1:8003;" in text
+    checked = subprocess.run([local_nginx.NGINX, "-t", "-e", str(tmp_path / "e.log"), "-c", str(config)])
+    assert checked.returncode == 0
+
+
+def test_a_proxy_that_mounts_another_config_is_not_followed(tmp_path):
+    rest = "  web:\n    <<: *app\n    command: x\n  worker:\n    <<: *app\n    command: x\n"
+    rest += "  beat:\n    <<: *app\n    command: x\n"
+    proxy = "  proxy:\n    image: nginx:1.27\n    volumes: ['./other.conf:/etc/nginx/conf.d/default.conf:ro']\n"
+    path = _compose(tmp_path, APP + "services:\n" + SERVICES + rest + proxy)
+    with pytest.raises(NotFollowed, match="nginx"):
+        prod_check.compose_services(path)
+    with pytest.raises(NotFollowed, match="'proxy'"):
+        prod_check.compose_services(_compose(tmp_path, APP + "services:\n" + SERVICES + rest))

@@ -249,6 +249,22 @@ ARCHIVE_BATCH = env_int("ARCHIVE_BATCH", 100)  # source ids per archiving task f
 # Drift: a live text that differs from the archived text by at least this many words (after normalising whitespace
 # and Unicode) goes to the editors' queue; fewer (a timestamp, a view counter) is not a material change.
 ARCHIVE_DRIFT_WORDS = env_int("ARCHIVE_DRIFT_WORDS", 3)
+# The newsdesk (README "The newsdesk"): a pasted URL's page (one deadline, a size cap), the watched feeds (polled
+# every FEED_POLL_MINUTES, backed off to at most FEED_BACKOFF_MAX_HOURS after failures in a row), subscriptions.
+LOOKUP_TIMEOUT = float(env_int("LOOKUP_TIMEOUT", 10))
+LOOKUP_MAX_BYTES = env_int("LOOKUP_MAX_BYTES", 2 * 1024 * 1024)
+FEED_TIMEOUT = float(env_int("FEED_TIMEOUT", 15))
+FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 5 * 1024 * 1024)
+FEED_POLL_MINUTES = env_int("FEED_POLL_MINUTES", 30)
+FEED_BACKOFF_MAX_HOURS = env_int("FEED_BACKOFF_MAX_HOURS", 24)
+# Subscribe: at most this many requests per hour for one address, and from one client address.
+SUBSCRIBE_PER_ADDRESS_HOURLY = env_int("SUBSCRIBE_PER_ADDRESS_HOURLY", 3)
+SUBSCRIBE_PER_CLIENT_HOURLY = env_int("SUBSCRIBE_PER_CLIENT_HOURLY", 20)
+CELERY_BEAT_SCHEDULE["poll-feeds"] = {"task": "agreements.tasks.poll_feeds", "schedule": crontab(minute="*/15")}
+CELERY_BEAT_SCHEDULE["subscription-digests"] = {
+    "task": "agreements.tasks.send_subscription_digests",
+    "schedule": crontab(minute=20),
+}
 # Dataset releases: `manage.py release`, and monthly by Celery beat when RELEASE_MONTHLY is on.
 RELEASE_MONTHLY = env_bool("RELEASE_MONTHLY", False)
 RELEASE_LICENSE = env_str("RELEASE_LICENSE", "CC-BY-4.0")
@@ -324,7 +340,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "tracker.storage.StaticFilesStorage"
         )
     },
 }

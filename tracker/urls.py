@@ -8,18 +8,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from agreements.caching import cached_response
 from agreements.i18n import switch_language
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # The language switcher: the same page in another language, the choice remembered (agreements.i18n).
     path("language/<slug:language>/", switch_language, name="switch-language"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", cached_response(SpectacularAPIView.as_view()), name="schema"),
     # Swagger UI (third-party, served by the project) sets inline styles and data: icons: allowed on this page only.
     path(
         "api/docs/",
         csp_update({"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "data:"]})(
-            SpectacularSwaggerSplitView.as_view(url_name="schema")
+            cached_response(SpectacularSwaggerSplitView.as_view(url_name="schema"))
         ),
         name="api-docs",
     ),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0015_transfers'),
+        ('agreements', '0016_newsdesk'),
     ]
 
     operations = [

@@ -18,6 +18,7 @@ from .editor import (
 )
 from .embeds import embed_country, embed_map
 from .health import healthz, healthz_live
+from .leads import editor_add_watch, editor_lead_action, editor_leads
 from .pages import actor, changes, countries, country, country_panel, export_records, home, status_css
 from .pictures import country_card, map_png, map_svg
 from .research import research_export, research_list
@@ -34,10 +35,13 @@ __all__ = [
     "country_card",
     "country_panel",
     "data_index",
+    "editor_add_watch",
     "editor_archive_source",
     "editor_check_source",
     "editor_correct",
     "editor_home",
+    "editor_lead_action",
+    "editor_leads",
     "editor_records_check",
     "editor_required",
     "editor_resolve_drift",

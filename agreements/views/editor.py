@@ -28,6 +28,7 @@ from ..forms import (
     correction_form,
     show_errors,
 )
+from ..lookup import lookup_or_error
 from ..models import Actor, Arrangement, Country, Source, SourceDrift, Statement, StatusChange, Term
 from ..quality import records_check
 from ..querysets import history_entries
@@ -87,17 +88,22 @@ def _log_view(form_class: Any, title: Any, done: Callable[[Any], str], template:
 
     @editor_required
     def view(request: HttpRequest) -> HttpResponse:
+        from .leads import lead_initial
+
         initial = {
             "sending_state": request.GET.get("sending_state") or DEFAULT_SENDING_STATE,
             "receiving_country": request.GET.get("country"),
         }
-        form = form_class(request.POST or None, initial=initial)
+        lead, from_lead = lead_initial(request, many="receiving_countries" in form_class.base_fields)
+        form = form_class(request.POST or None, initial=initial | from_lead)
         if request.method == "POST" and form.is_valid():
             record = form.save(request.user)
             if record is not None:
+                if lead is not None:  # a lead turned into a record leaves the inbox
+                    services.set_lead_state(lead, "logged")
                 messages.success(request, done(record))
                 return redirect("agreements:editor")
-        context = {"form": form, "title": title, "source_lookup": True}
+        context = {"form": form, "title": title, "source_lookup": True, "lead": lead}
         if form_class is StatementForm:
             context["actor_names"] = list(Actor.objects.order_by("name").values_list("name", flat=True))
         if "nationalities" in form.fields:  # the type-ahead of its country inputs
@@ -246,7 +252,13 @@ def editor_check_source(request: HttpRequest, pk: int) -> HttpResponse:
 
 @editor_required
 def editor_source_lookup(request: HttpRequest) -> JsonResponse:
-    """Is this URL a source on record? (The editor forms ask before they ask for publisher and title.)"""
+    """Is this URL a source on record? (The editor forms ask before they ask for publisher and title.) A POST
+    fetches a URL not on record and answers with the fields its page states (lookup.look_up)."""
+    if request.method == "POST":
+        found, error = lookup_or_error(request.POST.get("url", ""))
+        if found is None:
+            return JsonResponse({"valid": False, "error": error}, status=400)
+        return JsonResponse({"valid": True, **found.as_json()})
     try:
         url = services.clean_http_url(request.GET.get("url", ""), field="url")
     except ValidationError as exc:

@@ -29,7 +29,40 @@ async function lookUp() {
   } else {
     status.textContent = strings.newSource || "";
     if (newSource) newSource.hidden = false;
+    await readPage(url);
   }
+}
+
+// A URL not on record: the server fetches the page (safe fetcher) and answers with what its metadata states. Only
+// empty fields are filled, so nothing the editor typed is overwritten; the editor confirms or edits each one.
+const FILLED = { publisher: "id_source_publisher", origin: "id_source_origin", title: "id_source_title", published: "id_source_date", kind: "id_source_kind" };
+const LABELS = { publisher: strings.publisher, title: strings.title, published: strings.published, kind: strings.kind };
+async function readPage(url) {
+  const token = form.querySelector("input[name=csrfmiddlewaretoken]");
+  const body = new URLSearchParams({ url });
+  const response = await fetch(lookupUrl, {
+    method: "POST",
+    body,
+    headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
+  });
+  const info = await response.json();
+  if (urlInput.value.trim() !== url) return; // the editor has pasted another URL since
+  if (!info.valid || info.error) {
+    status.textContent = `${info.error} ${strings.giveDetails || ""}`;
+    return;
+  }
+  const filled = [];
+  for (const [name, id] of Object.entries(FILLED)) {
+    const input = document.getElementById(id);
+    if (input && info[name] && !input.value) {
+      input.value = info[name];
+      filled.push(name);
+    }
+  }
+  const missing = (info.missing || []).map((name) => LABELS[name] || name);
+  status.textContent =
+    (filled.length ? strings.filled || "" : strings.noDetails || "") +
+    (missing.length ? ` ${(strings.notFound || "{fields}").replace("{fields}", missing.join(", "))}` : "");
 }
 
 if (urlInput && status) {

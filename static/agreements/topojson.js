@@ -23,12 +23,13 @@ export function decodeFeatures(topology, objectName) {
     return unwrap(points);
   };
   const features = [];
-  for (const g of topology.objects[objectName].geometries) {
+  topology.objects[objectName].geometries.forEach((g, index) => {
     let geometry = null;
     if (g.type === "Polygon") geometry = { type: "Polygon", coordinates: g.arcs.map(ring) };
     else if (g.type === "MultiPolygon") geometry = { type: "MultiPolygon", coordinates: g.arcs.map((p) => p.map(ring)) };
-    if (geometry) features.push({ type: "Feature", id: g.id || null, properties: {}, geometry });
-  }
+    // The index lets a more detailed file of the same topology (same geometries, same order) replace the shapes.
+    if (geometry) features.push({ type: "Feature", id: g.id || null, properties: { index }, geometry });
+  });
   return features;
 }
 
