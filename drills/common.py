@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -116,34 +117,21 @@ def prepare_database() -> None:
     )
 
 
+def gunicorn(port: int, log: IO[str], environ: dict[str, str], *, access_log: Path | None = None) -> subprocess.Popen:
+    """gunicorn as production runs it (tracker.wsgi, 2 workers) on 127.0.0.1:`port`, in a process group of its own."""
+    argv = ["gunicorn", "tracker.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--timeout", "30"]
+    argv += ["--log-level", "warning", "--access-logfile", str(access_log or os.devnull)]
+    return subprocess.Popen(
+        [PYTHON, "-m", *argv], cwd=ROOT, env=environ, stdout=log, stderr=log, start_new_session=True
+    )
+
+
 class Server:
     """gunicorn with 2 workers on the drill database (on `port`, default the drill's; with an access log if given)."""
 
     def __init__(self, *, port: int = PORT, access_log: Path | None = None, **extra: str):
         self.log = open(ROOT / "drills" / "gunicorn.log", "a")  # noqa: SIM115
-        access = ["--access-logfile", str(access_log)] if access_log else []
-        self.process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "tracker.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "30",
-                "--log-level",
-                "warning",
-                *access,
-            ],
-            cwd=ROOT,
-            env=env(**extra),
-            stdout=self.log,
-            stderr=self.log,
-            start_new_session=True,
-        )
+        self.process = gunicorn(port, self.log, env(**extra), access_log=access_log)
         wait_http(f"http://127.0.0.1:{port}/healthz/live")
 
     def worker_pids(self) -> list[int]:
