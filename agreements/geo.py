@@ -10,6 +10,8 @@ from typing import Any
 
 from django.conf import settings
 
+from .topology import decode_arcs
+
 BOUNDARIES = Path(settings.BASE_DIR) / "static" / "agreements" / "world-50m.topo.json"
 
 
@@ -27,15 +29,7 @@ def _unwrap(points: list[list[float]]) -> list[list[float]]:
 def geometries() -> dict[str, dict[str, Any]]:
     """ISO alpha-2 → GeoJSON MultiPolygon (coordinates rounded to 0.001°)."""
     topology = json.loads(BOUNDARIES.read_text())
-    (kx, ky), (dx, dy) = topology["transform"]["scale"], topology["transform"]["translate"]
-    arcs = []
-    for arc in topology["arcs"]:
-        x = y = 0
-        points = []
-        for ax, ay in arc:
-            x, y = x + ax, y + ay
-            points.append([round(x * kx + dx, 3), round(y * ky + dy, 3)])
-        arcs.append(points)
+    arcs = [[[round(x, 3), round(y, 3)] for x, y in arc] for arc in decode_arcs(topology)]
 
     def ring(indexes: list[int]) -> list[list[float]]:
         points: list[list[float]] = []

@@ -34,6 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+sys.path.insert(0, str(ROOT))
+from drills.common import gunicorn  # noqa: E402  (one way to run gunicorn as production does)
+
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DATABASE", "tracker_bench")
 TEMPLATE = DB + "_template"
@@ -214,26 +217,11 @@ class Server:
 
     def __enter__(self) -> Server:
         self.log = open(ROOT / "bench" / "gunicorn.log", "a")
-        self.process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "tracker.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{PORT}",
-                "--access-logfile",
-                "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env(),
-            stdout=self.log,
-            stderr=self.log,
-            start_new_session=True,
+        self.process = gunicorn(
+            PORT,
+            self.log,
+            env(),
+            access_log=ROOT / "bench" / "gunicorn.log" if os.environ.get("BENCH_ACCESS_LOG") else None,
         )
         wait_for(BASE + FLOOR)
         return self

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
+
+from scripts.processes import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -116,34 +118,21 @@ def prepare_database() -> None:
     )
 
 
+def gunicorn(port: int, log: IO[str], environ: dict[str, str], *, access_log: Path | None = None) -> subprocess.Popen:
+    """gunicorn as production runs it (tracker.wsgi, 2 workers) on 127.0.0.1:`port`, in a process group of its own."""
+    argv = ["gunicorn", "tracker.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--timeout", "30"]
+    argv += ["--log-level", "warning", "--access-logfile", str(access_log or os.devnull)]
+    return subprocess.Popen(
+        [PYTHON, "-m", *argv], cwd=ROOT, env=environ, stdout=log, stderr=log, start_new_session=True
+    )
+
+
 class Server:
     """gunicorn with 2 workers on the drill database (on `port`, default the drill's; with an access log if given)."""
 
     def __init__(self, *, port: int = PORT, access_log: Path | None = None, **extra: str):
         self.log = open(ROOT / "drills" / "gunicorn.log", "a")  # noqa: SIM115
-        access = ["--access-logfile", str(access_log)] if access_log else []
-        self.process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "tracker.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "30",
-                "--log-level",
-                "warning",
-                *access,
-            ],
-            cwd=ROOT,
-            env=env(**extra),
-            stdout=self.log,
-            stderr=self.log,
-            start_new_session=True,
-        )
+        self.process = gunicorn(port, self.log, env(**extra), access_log=access_log)
         wait_http(f"http://127.0.0.1:{port}/healthz/live")
 
     def worker_pids(self) -> list[int]:
@@ -151,8 +140,7 @@ class Server:
         return [int(p) for p in out.split()]
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
+        stop_group(self.process, timeout=30)
         self.log.close()
 
 
@@ -171,12 +159,7 @@ class Celery:
         )
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_group(self.process)
 
 
 def wait_http(url: str, timeout: float = 30) -> None:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from npm_package import json_from_npm
 
+from agreements.topology import decode_arcs, douglas_peucker
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "static" / "agreements" / "world-50m.topo.json"
 COARSE = ROOT / "static" / "agreements" / "world-50m.coarse.topo.json"
@@ -79,58 +81,28 @@ def convert(topology: dict) -> tuple[dict, list[str]]:
 Point = tuple[float, float]
 
 
-def _douglas_peucker(points: list[Point], tolerance: float) -> list[Point]:
-    """The points of an open line that stay within `tolerance` of it, end points always kept."""
-    if len(points) < 3:
-        return points
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        (ax, ay), (bx, by) = points[first], points[last]
-        dx, dy = bx - ax, by - ay
-        norm = (dx * dx + dy * dy) ** 0.5
-        worst, index = -1.0, first
-        for i in range(first + 1, last):
-            px, py = points[i]
-            distance = abs(dy * (px - ax) - dx * (py - ay)) / norm if norm else ((px - ax) ** 2 + (py - ay) ** 2) ** 0.5
-            if distance > worst:
-                worst, index = distance, i
-        if worst > tolerance:
-            keep[index] = True
-            stack += [(first, index), (index, last)]
-    return [point for point, kept in zip(points, keep, strict=True) if kept]
-
-
 def simplify_arc(points: list[Point], tolerance: float) -> list[Point]:
     """One arc simplified; a closed arc (an island's whole coast) keeps its farthest point too, so it stays a ring."""
     if len(points) > 3 and points[0] == points[-1]:
         far = max(
             range(len(points)), key=lambda i: (points[i][0] - points[0][0]) ** 2 + (points[i][1] - points[0][1]) ** 2
         )
-        head = _douglas_peucker(points[: far + 1], tolerance)
-        tail = _douglas_peucker(points[far:], tolerance)
+        head = douglas_peucker(points[: far + 1], tolerance)
+        tail = douglas_peucker(points[far:], tolerance)
         simplified = head + tail[1:]
         if len(simplified) < 4:  # a triangle at least: the first, the farthest, one more, the first again
             middle = points[max(1, far // 2)]
             simplified = [points[0], middle, points[far], points[0]]
         return simplified
-    return _douglas_peucker(points, tolerance)
+    return douglas_peucker(points, tolerance)
 
 
 def coarse(topology: dict, tolerance: float = TOLERANCE, steps: int = QUANTISATION) -> dict:
     """The topology with every arc simplified and snapped to a grid of `steps`: same objects, same arc indexes."""
-    (kx, ky), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
     west, south, east, north = topology["bbox"]
     sx, sy = (east - west) / (steps - 1), (north - south) / (steps - 1)
     arcs = []
-    for arc in topology["arcs"]:
-        x = y = 0
-        points = []
-        for ax, ay in arc:
-            x, y = x + ax, y + ay
-            points.append((x * kx + tx, y * ky + ty))
+    for points in decode_arcs(topology):
         grid = [(round((px - west) / sx), round((py - south) / sy)) for px, py in simplify_arc(points, tolerance)]
         snapped = [grid[0]] + [p for previous, p in itertools.pairwise(grid) if p != previous]
         if len(snapped) == 1:

@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from processes import stop_group
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy" / "nginx.conf"
 NGINX = "/usr/sbin/nginx"
@@ -108,11 +110,4 @@ class Nginx:
 
     def stop(self) -> None:
         """Graceful shutdown (SIGQUIT), SIGKILL after 10 s."""
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGQUIT)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_group(self.process, signal.SIGQUIT, timeout=10)

@@ -30,7 +30,6 @@ import re
 import secrets
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when imported as scripts.prod_check (the tests)
 from local_nginx import Nginx
+from processes import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("PROD_CHECK_PG", "postgres://postgres@127.0.0.1:5432")
@@ -446,14 +446,7 @@ class Process:
 
     def stop(self) -> None:
         """SIGTERM to its process group (gunicorn's and celery's children too), SIGKILL after 20 s."""
-        if self.popen.poll() is not None:
-            return
-        os.killpg(self.popen.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(timeout=10)
+        stop_group(self.popen)
 
 
 def start(name: str, command: list[str], env: dict[str, str], image: Image, run_as: RunAs) -> Process:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from agreements import staleness
 from agreements.models import Arrangement, Source, StaleDigest
 from drills.common import WORKER_ARGS
+from scripts.processes import stop_group
 
 from .conftest import ROOT, at_once, child_env
 from .factories import bulk_arrangements
@@ -67,12 +68,7 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_group(self.process, timeout=15)
 
 
 def _until(condition, timeout: float = 60, message: str = "") -> None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext, ngettext
 from agreements.dates import Precision, humanize_partial_date
 from agreements.geo import geometries
 from agreements.models import Arrangement
+from agreements.topology import douglas_peucker
 
 from .svg import INK, MUTED, NO_REPORTS, OCEAN, STATUSES, colour, element, join, label, root, serialize, text_width
 from .svg import titled as shape
@@ -102,32 +103,10 @@ def _tenths(value: int) -> str:
     return ("-" if value < 0 else "") + (text or "0")
 
 
-def _simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """Douglas-Peucker: drop the points closer than `tolerance` to the line their kept neighbours make."""
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        (x0, y0), (x1, y1) = points[first], points[last]
-        dx, dy = x1 - x0, y1 - y0
-        length = math.hypot(dx, dy)
-        farthest, distance = 0, tolerance
-        for k in range(first + 1, last):
-            px, py = points[k]
-            d = abs(dy * (px - x0) - dx * (py - y0)) / length if length else math.hypot(px - x0, py - y0)
-            if d > distance:
-                farthest, distance = k, d
-        if farthest:
-            keep[farthest] = True
-            stack += [(first, farthest), (farthest, last)]
-    return [point for point, kept in zip(points, keep, strict=True) if kept]
-
-
 def _ring(points: list[list[float]], shift: float) -> str:
     """One ring as `M x y l dx dy … z`: simplified, rounded to 0.1 unit, repeats dropped; empty if invisible."""
     xys: list[tuple[int, int]] = []
-    for x, y in _simplify([map_point(lat, lon + shift) for lon, lat in points], _TOLERANCE):
+    for x, y in douglas_peucker([map_point(lat, lon + shift) for lon, lat in points], _TOLERANCE):
         xy = (round(x * 10), round(y * 10))
         if not xys or xys[-1] != xy:
             xys.append(xy)
