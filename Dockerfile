@@ -7,6 +7,8 @@ COPY tracker ./tracker
 COPY agreements ./agreements
 RUN pip install --no-cache-dir .
 COPY . .
+# The translations, compiled from locale/*/LC_MESSAGES/django.po (the compiled files are never committed).
+RUN python scripts/compile_messages.py
 # Production settings (manifest storage, as the web process uses): never DEBUG. The key and host exist only for this
 # step (a RUN's variables are not in the image); at run time SECRET_KEY must come from the environment.
 RUN SECRET_KEY=collectstatic-only-not-a-secret-never-used-at-run-time-0123456789 ALLOWED_HOSTS=localhost \

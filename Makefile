@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default: SQLite file, local-memory cache, eager Celery. DEBUG only for `make run`.
 RUN_ENV := DEBUG=1
 
-.PHONY: help install run serve migrate demo test lint bench lighthouse drills prod-check editor backup restore boundaries countries clean
+.PHONY: help install run serve migrate demo test lint bench lighthouse drills prod-check editor backup restore boundaries countries clean messages
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT)"
@@ -28,9 +28,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The compiled translations, rebuilt from their catalogues when these change (Babel: no gettext tools needed).
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+%.mo: %.po $(STAMP)
+	$(BIN)/python scripts/compile_messages.py $<
 
-migrate: $(STAMP)
+install: $(STAMP) $(MO)
+
+migrate: $(STAMP) $(MO)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
 # The record the tracker ships: the seed, then the sourced records (each import is idempotent).
@@ -47,7 +52,7 @@ run: demo
 editor: migrate
 	$(RUN_ENV) $(BIN)/python manage.py create_editor $(or $(USERNAME),editor) $(if $(ADMIN),--admin,)
 
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -79,6 +84,11 @@ boundaries: $(STAMP)
 
 countries: $(STAMP)
 	$(BIN)/python scripts/build_countries.py
+
+# After changing marked strings: update the Spanish catalogue (needs gettext's xgettext), then translate the new
+# entries in locale/es/LC_MESSAGES/django.po (README, "Translations").
+messages: $(STAMP)
+	$(RUN_ENV) $(BIN)/python scripts/update_messages.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

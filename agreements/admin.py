@@ -229,7 +229,15 @@ class StatementAdmin(ServiceAdmin):
     date_hierarchy = "date"
 
     add_fields = STATEMENT_ADD_FIELDS
-    change_fields = ["actor", "stance", "date", "date_precision", "quote", "paraphrase"]
+    change_fields = [
+        "actor",
+        "stance",
+        "date",
+        "date_precision",
+        "quote",
+        *Statement.TRANSLATION_FIELDS,
+        "paraphrase",
+    ]
 
     def create(self, request: HttpRequest, data: dict[str, Any], reason: str) -> Any:
         return services.log_statement(

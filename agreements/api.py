@@ -377,6 +377,7 @@ class StatementSerializer(serializers.ModelSerializer):
             "sending_state",
             "receiving_countries",
             "quote",
+            *Statement.TRANSLATION_FIELDS,
             "paraphrase",
             "sources",
         ]

@@ -35,7 +35,7 @@ def parse_since(text: str | None) -> dt.datetime:
     text = (text or "").strip()
     if not text:
         raise ValidationError({"since": "Required: an ISO 8601 timestamp (2025-05-01T12:00:00Z) or a release number."})
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²" is a digit to str.isdigit, not to int()
         if len(text) > 9:
             raise ValidationError({"since": f"No release {text}."})
         snapshot = Release.objects.filter(number=int(text)).values_list("snapshot_at", flat=True).first()

@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
+from .localize import is_default_language, long_date
 from .models import PUBLIC_HISTORY
 from .querysets import latest_edit
 
@@ -34,7 +36,9 @@ def data_edition() -> str:
 
 
 def _us_date(day: dt.date) -> str:
-    """A date as APA and Chicago write access dates: November 28, 2026."""
+    """A date as APA and Chicago write access dates: November 28, 2026 (28 de noviembre de 2026 in Spanish)."""
+    if not is_default_language():
+        return long_date(day)
     return f"{day.strftime('%B')} {day.day}, {day.year}"
 
 
@@ -57,9 +61,13 @@ def citation(*, title: str, url: str, accessed: dt.date, edition: str) -> Citati
     """The citation of the page `title` at its permanent `url` (http/https), read on `accessed`."""
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"url: must be an http or https URL, got {url!r}")
-    title = " ".join(title.split()) or SITE
-    apa = f"{SITE}. (n.d.). {title} [Data set, edition {edition}]. Retrieved {_us_date(accessed)}, from {url}"
-    chicago = f'{SITE}. "{title}." Data edition {edition}. Accessed {_us_date(accessed)}. {url}.'
+    site = gettext(SITE)
+    title = " ".join(title.split()) or site
+    words = {"site": site, "title": title, "edition": edition, "day": _us_date(accessed), "url": url}
+    apa = (
+        gettext("%(site)s. (n.d.). %(title)s [Data set, edition %(edition)s]. Retrieved %(day)s, from %(url)s") % words
+    )
+    chicago = gettext('%(site)s. "%(title)s." Data edition %(edition)s. Accessed %(day)s. %(url)s.') % words
     key = f"tracker-{slugify(title)[:40].strip('-') or 'page'}-{accessed.isoformat()}"
     safe_url = url.replace("{", "%7B").replace("}", "%7D")
     bibtex = "\n".join(

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 _FORMS = (
     (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), "day"),
@@ -17,9 +18,9 @@ _FORMS = (
 
 
 class Precision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    YEAR = "year", "Year"
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
 
 
 class DateFormatError(ValueError):
@@ -53,11 +54,13 @@ def format_partial_date(value: dt.date | None, precision: str) -> str:
 
 
 def humanize_partial_date(value: dt.date | None, precision: str) -> str:
-    """Show a date at its precision for readers: `2025`, `May 2025` or `5 May 2025`."""
+    """Show a date at its precision for readers, in the active language: `2025`, `May 2025` or `5 May 2025`."""
     if value is None:
         return ""
     if precision == Precision.YEAR:
         return str(value.year)
+    from .localize import long_date, month_year
+
     if precision == Precision.MONTH:
-        return value.strftime("%B %Y")
-    return f"{value.day} {value.strftime('%B %Y')}"
+        return month_year(value)
+    return long_date(value)

@@ -10,6 +10,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext, gettext_lazy
 
 from .dates import humanize_partial_date
 from .lists import SPECS, filter_errors
@@ -19,21 +20,25 @@ FEED_ITEMS = 50
 
 
 def _status_change_text(c: StatusChange) -> tuple[str, str]:
-    title = (
-        f"{c.arrangement.receiving_country.name}: {c.get_status_display()} "
-        f"({c.arrangement.sending_state.name}, {c.date_display})"
-    )
+    title = gettext("%(country)s: %(status)s (%(sender)s, %(day)s)") % {
+        "country": c.arrangement.receiving_country.local_name,
+        "status": c.get_status_display(),
+        "sender": c.arrangement.sending_state.local_name,
+        "day": c.date_display,
+    }
     sources = ", ".join(s.cited_as for s in c.sources.all())
-    return title, f"<p>{escape(c.note)}</p><p>Sources: {escape(sources)}</p>"
+    return title, f"<p>{escape(c.note)}</p><p>{escape(gettext('Sources:'))} {escape(sources)}</p>"
 
 
 def _statement_text(s: Statement) -> tuple[str, str]:
-    concerns = ", ".join(a.receiving_country.name for a in s.arrangements.all()) or f"{s.sending_state.name} policy"
+    concerns = ", ".join(a.receiving_country.local_name for a in s.arrangements.all()) or gettext(
+        "%(sender)s policy"
+    ) % {"sender": s.sending_state.local_name}
     title = f"{s.actor.name}: {s.get_stance_display()} — {concerns} ({s.date_display})"
-    body = f"<blockquote>{escape(s.quote)}</blockquote>" if s.quote else ""
+    body = f'<blockquote lang="{escape(s.quote_language)}">{escape(s.quote)}</blockquote>' if s.quote else ""
     body += f"<p>{escape(s.paraphrase)}</p>" if s.paraphrase else ""
     sources = ", ".join(x.cited_as for x in s.sources.all())
-    return title, body + f"<p>Sources: {escape(sources)}</p>"
+    return title, body + f"<p>{escape(gettext('Sources:'))} {escape(sources)}</p>"
 
 
 class _Base(Feed):
@@ -61,10 +66,16 @@ class _Base(Feed):
             return _statement_text(item)
         status = Arrangement.Status(item.at_status).label
         since = humanize_partial_date(item.at_status_date, item.at_status_precision)
-        title = f"{item.receiving_country.name}: {status} since {since} ({item.sending_state.name})"
-        notes = " Disputed." if item.at_disputed else ""
-        notes += " Not verified recently." if item.at_stale else ""
-        return title, f"<p>{escape(status)}; backed by {item.at_sources_count} publisher(s).{notes}</p>"
+        title = gettext("%(country)s: %(status)s since %(day)s (%(sender)s)") % {
+            "country": item.receiving_country.local_name,
+            "status": status,
+            "day": since,
+            "sender": item.sending_state.local_name,
+        }
+        notes = " " + gettext("Disputed.") if item.at_disputed else ""
+        notes += " " + gettext("Not verified recently.") if item.at_stale else ""
+        backed = gettext("backed by %(n)d publisher(s).") % {"n": item.at_sources_count}
+        return title, f"<p>{escape(status)}; {escape(backed)}{escape(notes)}</p>"
 
     def item_link(self, item: Any) -> str:
         if isinstance(item, StatusChange):
@@ -77,9 +88,9 @@ class _Base(Feed):
 class ChangesFeed(_Base):
     """New status changes and statements, newest recorded first."""
 
-    title = "Third-Country Tracker: recent changes"
+    title = gettext_lazy("Third-Country Tracker: recent changes")
     link = "/"
-    subtitle = "New status changes and statements on third-country deportation arrangements."
+    subtitle = gettext_lazy("New status changes and statements on third-country deportation arrangements.")
 
     def items(self) -> list[Any]:
         changes = list(
@@ -114,7 +125,9 @@ class ListFeed(_Base):
 
     def title(self, obj: Any) -> str:
         spec, _, _, query = obj
-        return f"Third-Country Tracker: {spec.title.lower()}" + (f" ({query})" if query else "")
+        return gettext("Third-Country Tracker: %(list)s") % {"list": str(spec.title).lower()} + (
+            f" ({query})" if query else ""
+        )
 
     def link(self, obj: Any) -> str:
         spec, _, _, query = obj

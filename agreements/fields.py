@@ -10,6 +10,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .dates import DateFormatError, parse_partial_date
 from .reference import parse_country
@@ -54,7 +57,10 @@ class CountryField(ParsedField):
     def parse(self, text: str) -> Any:
         country = parse_country(text)
         if country is None:
-            raise ValidationError(f"Unknown country {text[:100]!r}: use ISO alpha-2 or alpha-3, or the English name.")
+            raise ValidationError(
+                gettext("Unknown country %(text)s: use ISO alpha-2 or alpha-3, or the English name.")
+                % {"text": repr(text[:100])}
+            )
         return str(country.pk) if self.code else country
 
 
@@ -88,7 +94,7 @@ class PartialDateField(ParsedField):
 
     def __init__(self, **kwargs: Any):
         kwargs.setdefault("help_text", "YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known.")
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "2025-05-05", "inputmode": "numeric"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": _("2025-05-05"), "inputmode": "numeric"}))
         kwargs.setdefault("max_length", 10)
         kwargs.setdefault("empty_value", None)
         super().__init__(**kwargs)
@@ -112,8 +118,8 @@ class NationalitiesWidget(forms.MultiWidget):
                     attrs={
                         "list": "country-names",
                         "autocomplete": "off",
-                        "aria-label": f"Nationality {row}",
-                        "placeholder": "Country",
+                        "aria-label": format_lazy(_("Nationality {row}"), row=row),
+                        "placeholder": _("Country"),
                     }
                 )
             )
@@ -122,8 +128,8 @@ class NationalitiesWidget(forms.MultiWidget):
                     attrs={
                         "min": 0,
                         "max": MAX_INT,
-                        "aria-label": f"People of nationality {row} (optional)",
-                        "placeholder": "How many",
+                        "aria-label": format_lazy(_("People of nationality {row} (optional)"), row=row),
+                        "placeholder": _("How many"),
                     }
                 )
             )
@@ -159,7 +165,7 @@ class NationalitiesField(forms.MultiValueField):
 
     def __init__(self, *, rows: int = 8, **kwargs: Any):
         fields: list[forms.Field] = []
-        for _ in range(rows):
+        for _row in range(rows):
             fields += [CountryField(required=False), forms.IntegerField(required=False, **count_bounds())]
         kwargs.setdefault("required", False)
         super().__init__(fields, widget=NationalitiesWidget(rows), require_all_fields=False, **kwargs)
@@ -171,7 +177,7 @@ class NationalitiesField(forms.MultiValueField):
         rows = []
         for country, count in zip(data_list[::2], data_list[1::2], strict=True):
             if country is None and count is not None:
-                raise ValidationError(f"A count ({count}) needs its nationality.")
+                raise ValidationError(gettext("A count (%(n)s) needs its nationality.") % {"n": count})
             if country is not None:
                 rows.append({"country": country, "count": count})
         return rows

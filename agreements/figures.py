@@ -13,10 +13,12 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .charts.flows import Flow, aggregate_flows, flows_svg
 from .charts.timeline import LoggedChange, TimelineRow, timeline_rows, timeline_svg
 from .dates import humanize_partial_date
+from .localize import country_name
 from .models import Arrangement, PeopleBasis, StatusChange
 
 LATEST_CHANGES = 5
@@ -38,10 +40,10 @@ class Timeline:
 def _row(change: StatusChange, by: str) -> tuple[str, str]:
     sending, receiving = change.arrangement.sending_state, change.arrangement.receiving_country
     if by == ROW_BY_SENDING:
-        return sending.iso2, sending.name
+        return sending.iso2, sending.local_name
     if by == ROW_BY_PAIR:
-        return f"{sending.iso2}-{receiving.iso2}", f"{receiving.name} ({sending.name})"
-    return receiving.iso2, receiving.name
+        return f"{sending.iso2}-{receiving.iso2}", f"{receiving.local_name} ({sending.local_name})"
+    return receiving.iso2, receiving.local_name
 
 
 def _cited(change: StatusChange) -> str:
@@ -92,8 +94,12 @@ def country_timelines(country: Any, arrangement_ids: list[int]) -> list[Timeline
     return [
         draw_timeline(group, by=by, heading=heading)
         for group, by, heading in (
-            (received, ROW_BY_SENDING, f"the sending states' arrangements with {country.name}"),
-            (sent, ROW_BY_RECEIVING, country.name),
+            (
+                received,
+                ROW_BY_SENDING,
+                gettext("the sending states' arrangements with %(country)s") % {"country": country.local_name},
+            ),
+            (sent, ROW_BY_RECEIVING, country.local_name),
         )
         if group
     ]
@@ -159,10 +165,13 @@ def flow_events(changes: Iterable[StatusChange]) -> tuple[list[tuple[str, str, s
             unnamed += 1
             unnamed_people += change.people or 0
             continue
-        events += [(n["iso2"], n["name"], receiving.iso2, receiving.name, n["count"]) for n in named]
+        events += [
+            (n["iso2"], country_name(n["iso2"], n["name"]), receiving.iso2, receiving.local_name, n["count"])
+            for n in named
+        ]
         counts = [n["count"] for n in named]
         if change.people is not None and None not in counts and sum(counts) < change.people:
-            events.append(("", "", receiving.iso2, receiving.name, change.people - sum(counts)))
+            events.append(("", "", receiving.iso2, receiving.local_name, change.people - sum(counts)))
     return events, unnamed, unnamed_people
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.widgets import DateRangeWidget
 from drf_spectacular.utils import extend_schema_field
@@ -40,19 +42,24 @@ class CountryCodeFilter(filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
-YES_NO = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+YES_NO = forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def date_range() -> DateRangeWidget:
-    return DateRangeWidget(attrs={"type": "date"})
+    """Two date inputs, each named for what it is ("From", "To"): the fieldset's legend says of what."""
+    widget = DateRangeWidget(attrs={"type": "date"})
+    widget.widgets = [copy.deepcopy(widget.widgets[0]), copy.deepcopy(widget.widgets[1])]
+    widget.widgets[0].attrs["aria-label"] = _("From")
+    widget.widgets[1].attrs["aria-label"] = _("To")
+    return widget
 
 
 class LinkHealth:
     OK = "ok"
     DEAD = "dead"
     UNCHECKED = "unchecked"
-    CHOICES = [(OK, "Link works"), (DEAD, "Link dead"), (UNCHECKED, "Not checked yet")]
+    CHOICES = [(OK, _("Link works")), (DEAD, _("Link dead")), (UNCHECKED, _("Not checked yet"))]
 
 
 def _text(queryset: QuerySet, value: str, *fields: str, keys: tuple[str, ...] = ()) -> QuerySet:
@@ -81,28 +88,35 @@ class TextSearch(filters.FilterSet):
 
 class ArrangementFilter(filters.FilterSet):
     sending_state = CountryCodeFilter(
-        field_name="sending_state", label="Sending state", help_text="ISO alpha-2 or alpha-3, e.g. US."
+        field_name="sending_state", label=_("Sending state"), help_text=_("ISO alpha-2 or alpha-3, e.g. US.")
     )
     receiving_country = CountryCodeFilter(
-        field_name="receiving_country", label="Receiving country", help_text="ISO alpha-2 or alpha-3."
+        field_name="receiving_country", label=_("Receiving country"), help_text=_("ISO alpha-2 or alpha-3.")
     )
-    region = filters.CharFilter(field_name="receiving_country__region", lookup_expr="iexact", label="Region")
-    subregion = filters.CharFilter(field_name="receiving_country__subregion", lookup_expr="iexact", label="Subregion")
+    region = filters.CharFilter(field_name="receiving_country__region", lookup_expr="iexact", label=_("Region"))
+    subregion = filters.CharFilter(
+        field_name="receiving_country__subregion", lookup_expr="iexact", label=_("Subregion")
+    )
     status = filters.MultipleChoiceFilter(
-        field_name="at_status", choices=Arrangement.Status.choices, label="Status", help_text="Repeatable."
+        field_name="at_status", choices=Arrangement.Status.choices, label=_("Status"), help_text=_("Repeatable.")
     )
-    stale = filters.BooleanFilter(field_name="at_stale", label="Not verified recently", widget=YES_NO)
-    disputed = filters.BooleanFilter(field_name="at_disputed", label="Disputed", widget=YES_NO)
+    stale = filters.BooleanFilter(field_name="at_stale", label=_("Not verified recently"), widget=YES_NO)
+    disputed = filters.BooleanFilter(field_name="at_disputed", label=_("Disputed"), widget=YES_NO)
     as_of = filters.DateFilter(
         method="filter_as_of",
-        label="As of",
+        label=_("As of"),
         widget=DATE,
-        help_text="YYYY-MM-DD: everything as it stood at the end of that day.",
+        help_text=_("YYYY-MM-DD: everything as it stood at the end of that day."),
     )
     status_since = filters.DateFromToRangeFilter(
-        field_name="at_status_date", label="Status since", widget=date_range(), help_text="From / to (YYYY-MM-DD)."
+        field_name="at_status_date",
+        label=_("Status since"),
+        widget=date_range(),
+        help_text=_("From / to (YYYY-MM-DD)."),
     )
-    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the country names, summary or notes.")
+    q = filters.CharFilter(
+        method="filter_text", label=_("Text"), help_text=_("In the country names, summary or notes.")
+    )
 
     class Meta:
         model = Arrangement
@@ -130,18 +144,29 @@ class ArrangementFilter(filters.FilterSet):
 
 
 class StatementFilter(TextSearch):
-    actor = filters.CharFilter(field_name="actor__slug", label="Actor", help_text="The actor's slug, e.g. marco-rubio.")
-    actor_kind = filters.MultipleChoiceFilter(field_name="actor__kind", choices=Actor.Kind.choices, label="Actor kind")
-    stance = filters.MultipleChoiceFilter(choices=Statement.Stance.choices, label="Stance", help_text="Repeatable.")
-    sending_state = CountryCodeFilter(field_name="sending_state", label="Sending state")
+    actor = filters.CharFilter(
+        field_name="actor__slug", label=_("Actor"), help_text=_("The actor's slug, e.g. marco-rubio.")
+    )
+    actor_kind = filters.MultipleChoiceFilter(
+        field_name="actor__kind", choices=Actor.Kind.choices, label=_("Actor kind")
+    )
+    stance = filters.MultipleChoiceFilter(
+        choices=Statement.Stance.choices, label=_("Stance"), help_text=_("Repeatable.")
+    )
+    sending_state = CountryCodeFilter(field_name="sending_state", label=_("Sending state"))
     receiving_country = CountryCodeFilter(
-        method="filter_receiving", label="Receiving country", help_text="Statements concerning it."
+        method="filter_receiving", label=_("Receiving country"), help_text=_("Statements concerning it.")
     )
-    date = filters.DateFromToRangeFilter(widget=date_range(), label="Date", help_text="From / to (YYYY-MM-DD).")
+    date = filters.DateFromToRangeFilter(widget=date_range(), label=_("Date"), help_text=_("From / to (YYYY-MM-DD)."))
     has_quote = filters.BooleanFilter(
-        method="filter_has_quote", label="Has a verbatim quote", widget=YES_NO, help_text="Yes: only verbatim words."
+        method="filter_has_quote",
+        label=_("Has a verbatim quote"),
+        widget=YES_NO,
+        help_text=_("Yes: only verbatim words."),
     )
-    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the quote, paraphrase or actor's name.")
+    q = filters.CharFilter(
+        method="filter_text", label=_("Text"), help_text=_("In the quote, paraphrase or actor's name.")
+    )
 
     text_fields = ("quote", "paraphrase", "actor__name", "actor__role")
 
@@ -159,22 +184,26 @@ class StatementFilter(TextSearch):
 
 
 class StatusChangeFilter(TextSearch):
-    sending_state = CountryCodeFilter(field_name="arrangement__sending_state", label="Sending state")
-    receiving_country = CountryCodeFilter(field_name="arrangement__receiving_country", label="Receiving country")
-    status = filters.MultipleChoiceFilter(choices=Arrangement.Status.choices, label="Status", help_text="Repeatable.")
+    sending_state = CountryCodeFilter(field_name="arrangement__sending_state", label=_("Sending state"))
+    receiving_country = CountryCodeFilter(field_name="arrangement__receiving_country", label=_("Receiving country"))
+    status = filters.MultipleChoiceFilter(
+        choices=Arrangement.Status.choices, label=_("Status"), help_text=_("Repeatable.")
+    )
     nationality = CountryCodeFilter(
         method="filter_nationality",
-        label="Nationalities",
-        help_text="Transfers that carried citizens of this country (ISO alpha-2 or alpha-3).",
+        label=_("Nationalities"),
+        help_text=_("Transfers that carried citizens of this country (ISO alpha-2 or alpha-3)."),
     )
     transfer = filters.BooleanFilter(
         method="filter_transfer",
-        label="Transfers",
+        label=_("Transfers"),
         widget=YES_NO,
-        help_text="Yes: only the changes that moved people (a number, or their nationalities).",
+        help_text=_("Yes: only the changes that moved people (a number, or their nationalities)."),
     )
-    date = filters.DateFromToRangeFilter(widget=date_range(), label="Date", help_text="From / to (YYYY-MM-DD).")
-    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the note or the receiving country's name.")
+    date = filters.DateFromToRangeFilter(widget=date_range(), label=_("Date"), help_text=_("From / to (YYYY-MM-DD)."))
+    q = filters.CharFilter(
+        method="filter_text", label=_("Text"), help_text=_("In the note or the receiving country's name.")
+    )
 
     text_fields = ("note", "arrangement__receiving_country__name")
 
@@ -198,9 +227,9 @@ class TransferFilter(StatusChangeFilter):
     as_of = filters.DateFilter(
         field_name="date",
         lookup_expr="lte",
-        label="As of",
+        label=_("As of"),
         widget=DATE,
-        help_text="YYYY-MM-DD: the transfers on record by the end of that day.",
+        help_text=_("YYYY-MM-DD: the transfers on record by the end of that day."),
     )
 
     class Meta(StatusChangeFilter.Meta):
@@ -209,14 +238,16 @@ class TransferFilter(StatusChangeFilter):
 
 class SourceFilter(TextSearch):
     publisher = filters.CharFilter(
-        method="filter_publisher", label="Publisher", help_text="In the publisher or the origin, in any case."
+        method="filter_publisher", label=_("Publisher"), help_text=_("In the publisher or the origin, in any case.")
     )
-    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices, label="Kind", help_text="Repeatable.")
-    link = filters.ChoiceFilter(choices=LinkHealth.CHOICES, method="filter_link", label="Link health")
+    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices, label=_("Kind"), help_text=_("Repeatable."))
+    link = filters.ChoiceFilter(choices=LinkHealth.CHOICES, method="filter_link", label=_("Link health"))
     published = filters.DateFromToRangeFilter(
-        widget=date_range(), label="Published", help_text="From / to (YYYY-MM-DD)."
+        widget=date_range(), label=_("Published"), help_text=_("From / to (YYYY-MM-DD).")
     )
-    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the publisher, origin, title or URL.")
+    q = filters.CharFilter(
+        method="filter_text", label=_("Text"), help_text=_("In the publisher, origin, title or URL.")
+    )
 
     text_fields = ("title", "url")
     key_fields = ("publisher_key", "origin_key")
@@ -239,9 +270,9 @@ class SourceFilter(TextSearch):
 
 
 class ActorFilter(TextSearch):
-    kind = filters.MultipleChoiceFilter(choices=Actor.Kind.choices, label="Kind", help_text="Repeatable.")
-    country = CountryCodeFilter(field_name="country", label="Speaks for", help_text="ISO alpha-2 or alpha-3.")
-    q = filters.CharFilter(method="filter_text", label="Text", help_text="In the name or role.")
+    kind = filters.MultipleChoiceFilter(choices=Actor.Kind.choices, label=_("Kind"), help_text=_("Repeatable."))
+    country = CountryCodeFilter(field_name="country", label=_("Speaks for"), help_text=_("ISO alpha-2 or alpha-3."))
+    q = filters.CharFilter(method="filter_text", label=_("Text"), help_text=_("In the name or role."))
 
     text_fields = ("role",)
     key_fields = ("name_key",)
@@ -254,7 +285,7 @@ class ActorFilter(TextSearch):
 class CountryFilter(TextSearch):
     region = filters.CharFilter(lookup_expr="iexact")
     subregion = filters.CharFilter(lookup_expr="iexact")
-    q = filters.CharFilter(method="filter_text", help_text="Text in the name or codes.")
+    q = filters.CharFilter(method="filter_text", help_text=_("Text in the name or codes."))
 
     text_fields = ("name", "iso_name", "iso2", "iso3")
 

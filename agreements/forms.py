@@ -12,6 +12,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .dates import Precision
@@ -99,17 +101,18 @@ def _countries() -> Any:
 
 def nationalities_field() -> NationalitiesField:
     return NationalitiesField(
-        label="Nationalities of the people transferred",
-        help_text="Type a country (the list offers names as you type); give how many of them when the source says.",
+        label=_("Nationalities of the people transferred"),
+        help_text=_("Type a country (the list offers names as you type); give how many of them when the source says."),
     )
 
 
 def people_total_field() -> forms.IntegerField:
     return forms.IntegerField(
-        label="Reported total so far",
+        label=_("Reported total so far"),
         required=False,
-        help_text="When the source gives the cumulative number of people transferred under this arrangement up to "
-        "this date.",
+        help_text=_(
+            "When the source gives the cumulative number of people transferred under this arrangement up to this date."
+        ),
         **count_bounds(),
     )
 
@@ -149,25 +152,29 @@ class SourcedForm(forms.Form):
     """
 
     source_url = HttpUrlField(
-        label="Source URL",
+        label=_("Source URL"),
         max_length=2000,
-        help_text="Paste the link. A source already on record is reused.",
+        help_text=_("Paste the link. A source already on record is reused."),
         widget=forms.URLInput(attrs={"autocomplete": "off", "placeholder": "https://"}),
     )
     source_publisher = forms.CharField(
-        label="Publisher", max_length=200, required=False, help_text="Where you read it, e.g. Dawn."
+        label=_("Publisher"), max_length=200, required=False, help_text=_("Where you read it, e.g. Dawn.")
     )
     source_origin = forms.CharField(
-        label="Origin",
+        label=_("Origin"),
         max_length=200,
         required=False,
-        help_text="When it carries another outlet's reporting (a wire story, a copy or a summary): that outlet, "
-        "e.g. Reuters. Empty when the publisher did its own reporting.",
+        help_text=_(
+            "When it carries another outlet's reporting (a wire story, a copy or a summary): that outlet, "
+            "e.g. Reuters. Empty when the publisher did its own reporting."
+        ),
     )
-    source_title = forms.CharField(label="Title", max_length=500, required=False)
-    source_date = PartialDateField(label="Published", required=False)
-    source_kind = forms.ChoiceField(label="Kind", choices=[("", "—"), *Source.Kind.choices], required=False)
-    reason = forms.CharField(max_length=100, required=False, help_text="Optional note for the history.")
+    source_title = forms.CharField(label=_("Title"), max_length=500, required=False)
+    source_date = PartialDateField(label=_("Published"), required=False)
+    source_kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Source.Kind.choices], required=False)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=100, required=False, help_text=_("Optional note for the history.")
+    )
 
     default_reason = "recorded in the editor"
 
@@ -175,7 +182,7 @@ class SourcedForm(forms.Form):
         data = super().clean() or {}
         url = data.get("source_url")
         if url and not data.get("source_publisher") and not Source.objects.by_url(url).exists():
-            self.add_error("source_publisher", "A new source needs its publisher.")
+            self.add_error("source_publisher", gettext("A new source needs its publisher."))
         return data
 
     @staticmethod
@@ -201,36 +208,42 @@ class StatementForm(SourcedForm):
     receiving_countries = forms.ModelMultipleChoiceField(
         _countries(),
         required=False,
-        label="Receiving country or countries",
-        help_text="Type to filter. Leave empty for a general statement on the sending state's policy.",
+        label=_("Receiving country or countries"),
+        help_text=_("Type to filter. Leave empty for a general statement on the sending state's policy."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
-    sending_state = CountryField(label="Sending state", initial="US")
+    sending_state = CountryField(label=_("Sending state"), initial="US")
     actor = forms.CharField(
-        label="Actor",
+        label=_("Actor"),
         max_length=200,
-        help_text="Pick a known actor, or type a new name.",
+        help_text=_("Pick a known actor, or type a new name."),
         widget=forms.TextInput(attrs={"list": "actor-names", "autocomplete": "off"}),
     )
-    actor_role = forms.CharField(label="Role (new actor)", max_length=200, required=False)
-    actor_kind = forms.ChoiceField(label="Kind (new actor)", choices=[("", "—"), *Actor.Kind.choices], required=False)
-    actor_country = CountryField(label="Speaks for (new actor)", required=False)
-    stance = forms.ChoiceField(choices=[("", "—"), *Statement.Stance.choices])
-    date = PartialDateField(label="Date of the statement")
+    actor_role = forms.CharField(label=_("Role (new actor)"), max_length=200, required=False)
+    actor_kind = forms.ChoiceField(
+        label=_("Kind (new actor)"), choices=[("", "—"), *Actor.Kind.choices], required=False
+    )
+    actor_country = CountryField(label=_("Speaks for (new actor)"), required=False)
+    stance = forms.ChoiceField(label=_("Stance"), choices=[("", "—"), *Statement.Stance.choices])
+    date = PartialDateField(label=_("Date of the statement"))
     quote = forms.CharField(
+        label=_("Quote"),
         required=False,
         max_length=services.MAX_TEXT,
         widget=forms.Textarea(attrs=TEXT),
-        help_text="Verbatim words only.",
+        help_text=_("Verbatim words only."),
     )
     paraphrase = forms.CharField(
+        label=_("Paraphrase"),
         required=False,
         max_length=services.MAX_TEXT,
         widget=forms.Textarea(attrs=TEXT),
-        help_text="A neutral paraphrase (needed when there is no quote).",
+        help_text=_("A neutral paraphrase (needed when there is no quote)."),
     )
     status = forms.ChoiceField(
-        label="This changes the status to", choices=[("", "— no change"), *Arrangement.Status.choices], required=False
+        label=_("This changes the status to"),
+        choices=[("", _("— no change")), *Arrangement.Status.choices],
+        required=False,
     )
     nationalities = nationalities_field()
     people_total = people_total_field()
@@ -257,9 +270,9 @@ class StatementForm(SourcedForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("quote") and not data.get("paraphrase") and "quote" not in self.errors:
-            self.add_error("quote", "A statement needs a quote or a paraphrase.")
+            self.add_error("quote", gettext("A statement needs a quote or a paraphrase."))
         if data.get("status") and not data.get("receiving_countries"):
-            self.add_error("status", "A status change needs a receiving country.")
+            self.add_error("status", gettext("A status change needs a receiving country."))
         return data
 
     @staticmethod
@@ -293,15 +306,17 @@ class StatementForm(SourcedForm):
 class PairForm(SourcedForm):
     """A form about one arrangement: its sending state and receiving country."""
 
-    sending_state = CountryField(label="Sending state", initial="US")
-    receiving_country = forms.ModelChoiceField(_countries(), label="Receiving country")
+    sending_state = CountryField(label=_("Sending state"), initial="US")
+    receiving_country = forms.ModelChoiceField(_countries(), label=_("Receiving country"))
 
 
 class StatusChangeForm(PairForm):
-    status = forms.ChoiceField(choices=[("", "—"), *Arrangement.Status.choices])
-    date = PartialDateField(label="Date of the change")
-    note = forms.CharField(required=False, max_length=services.MAX_TEXT, widget=forms.Textarea(attrs=TEXT))
-    people = forms.IntegerField(label="People transferred in this event", required=False, **count_bounds())
+    status = forms.ChoiceField(label=_("Status"), choices=[("", "—"), *Arrangement.Status.choices])
+    date = PartialDateField(label=_("Date of the change"))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=services.MAX_TEXT, widget=forms.Textarea(attrs=TEXT)
+    )
+    people = forms.IntegerField(label=_("People transferred in this event"), required=False, **count_bounds())
     nationalities = nationalities_field()
     people_total = people_total_field()
 
@@ -340,14 +355,15 @@ class StatusChangeForm(PairForm):
 class TermForm(PairForm):
     """A known term of an arrangement, with its source."""
 
-    kind = forms.ChoiceField(label="Term", choices=[("", "—"), *Term.Kind.choices])
+    kind = forms.ChoiceField(label=_("Term"), choices=[("", "—"), *Term.Kind.choices])
     value = forms.CharField(
+        label=_("Value"),
         required=False,
         max_length=500,
-        help_text="What the source says of it: the instrument, who is covered, the cap, the payment or concessions.",
+        help_text=_("What the source says of it: the instrument, who is covered, the cap, the payment or concessions."),
     )
     date = PartialDateField(
-        label="Date", required=False, help_text="For signed, in force and expires: YYYY-MM-DD, YYYY-MM or YYYY."
+        label=_("Date"), required=False, help_text=_("For signed, in force and expires: YYYY-MM-DD, YYYY-MM or YYYY.")
     )
 
     default_reason = "term recorded in the editor"
@@ -371,9 +387,10 @@ class TermForm(PairForm):
 
 class VerifyForm(forms.Form):
     note = forms.CharField(
+        label=_("Note"),
         max_length=services.MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What you checked: still accurate as of today.",
+        help_text=_("What you checked: still accurate as of today."),
     )
     # Where to go afterwards; the view checks it with views.redirects.next_url before anything is written.
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
@@ -381,9 +398,10 @@ class VerifyForm(forms.Form):
 
 class RetractForm(forms.Form):
     reason = forms.CharField(
+        label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why this record is withdrawn. It stays in the history.",
+        help_text=_("Why this record is withdrawn. It stays in the history."),
     )
 
 
@@ -403,7 +421,9 @@ def correction_form(model: Any) -> type[forms.ModelForm]:
     fields = sorted(services.EDITABLE_FIELDS[model])
 
     class CorrectionForm(forms.ModelForm):
-        reason = forms.CharField(max_length=100, help_text="Why this correction? Shown in the history.")
+        reason = forms.CharField(
+            label=_("Reason"), max_length=100, help_text=_("Why this correction? Shown in the history.")
+        )
         # The record as the editor saw it: a correction of a record changed since then is refused (no lost update).
         version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -432,13 +452,15 @@ class NationalitiesCorrection(forms.ModelForm):
 class FeedForm(forms.Form):
     """A feed to watch (RSS, Atom or JSON Feed)."""
 
-    url = HttpUrlField(label="Feed URL", max_length=2000)
-    publisher = forms.CharField(max_length=200, help_text="Whose feed: pre-fills the publisher of its leads.")
+    url = HttpUrlField(label=_("Feed URL"), max_length=2000)
+    publisher = forms.CharField(
+        label=_("Publisher"), max_length=200, help_text=_("Whose feed: pre-fills the publisher of its leads.")
+    )
 
 
 class KeywordForm(forms.Form):
     phrase = forms.CharField(
-        label="Keyword or phrase",
+        label=_("Keyword or phrase"),
         max_length=200,
-        help_text='Matched as whole words in any case, e.g. "third country" or "acuerdo de tercer país seguro".',
+        help_text=_('Matched as whole words in any case, e.g. "third country" or "acuerdo de tercer país seguro".'),
     )

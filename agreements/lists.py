@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.db.models import Case, CharField, Count, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import JsonResponse, QueryDict
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from . import filters
 from .dates import format_partial_date
+from .localize import country_name
 from .models import Actor, Arrangement, Country, Source, Statement, StatusChange, TransferNationality
 from .querysets import GroupConcat, joined
 
+StrOrPromise: TypeAlias = str | Promise
 PAGE_SIZE = 50
 
 
@@ -37,7 +41,7 @@ class Column:
     """
 
     key: str
-    label: str
+    label: StrOrPromise  # translated when shown
     fields: tuple[str, ...]
     sort: tuple[str, ...] | None = None
     format: Callable[..., Any] | None = None
@@ -59,7 +63,7 @@ class Facet:
 @dataclass(frozen=True)
 class ListSpec:
     slug: str
-    title: str
+    title: StrOrPromise
     filterset: type
     base: Callable[[], QuerySet]
     columns: list[Column]
@@ -123,7 +127,8 @@ class ListSpec:
 
 
 def _countries() -> dict[str, str]:
-    return dict(Country.objects.values_list("iso2", "name"))
+    """Each country's name in the reader's language, by ISO code."""
+    return {iso2: country_name(iso2, name) for iso2, name in Country.objects.values_list("iso2", "name")}
 
 
 def _at_precision(value: Any, precision: str) -> str:
@@ -162,8 +167,8 @@ NATIONALITY_CELL = Case(
 )
 
 SOURCE_COLUMNS = [
-    Column("publishers", "Publishers", ("x_publishers",), None, _listed),
-    Column("source_urls", "Sources", ("x_sources",), None, _listed),
+    Column("publishers", _("Publishers"), ("x_publishers",), None, _listed),
+    Column("source_urls", _("Sources"), ("x_sources",), None, _listed),
 ]
 
 
@@ -173,31 +178,35 @@ def _choices(choices: Any) -> Callable[[], dict[str, str]]:
 
 ARRANGEMENTS = ListSpec(
     slug="arrangements",
-    title="Arrangements",
+    title=_("Arrangements"),
     filterset=filters.ArrangementFilter,
     base=lambda: Arrangement.objects.select_related("sending_state", "receiving_country"),
     default_sort="receiving_country",
     columns=[
-        Column("id", "ID", ("pk",)),
-        Column("sending_state", "Sending state", ("sending_state_id",), ("sending_state__name",)),
+        Column("id", _("ID"), ("pk",)),
+        Column("sending_state", _("Sending state"), ("sending_state_id",), ("sending_state__name",)),
         Column(
             "receiving_country",
-            "Receiving country",
+            _("Receiving country"),
             ("receiving_country_id",),
             ("receiving_country__name", "sending_state__name"),
         ),
-        Column("receiving_country_name", "Name", ("receiving_country__name",)),
-        Column("region", "Region", ("receiving_country__region",), ("receiving_country__region",)),
-        Column("status", "Status", ("at_status",), ("at_status",)),
-        Column("status_since", "Since", ("at_status_date", "at_status_precision"), ("at_status_date",), _at_precision),
-        Column("people_transferred", "People transferred (at least)", ("at_people",), ("at_people",)),
-        Column("people_transferred_basis", "Basis of the figure", ("at_people_basis",)),
-        Column("people_counted", "Sum of the transfers with a number", ("at_people_counted",), ("at_people_counted",)),
-        Column("people_reported", "Latest reported total", ("at_people_reported",), ("at_people_reported",)),
-        Column("sources_count", "Publishers", ("at_sources_count",), ("at_sources_count",)),
-        Column("stale", "Stale", ("at_stale",), None, _flag),
-        Column("disputed", "Disputed", ("at_disputed",), None, _flag),
-        Column("summary", "Summary", ("summary",)),
+        Column("receiving_country_name", _("Name"), ("receiving_country__name",)),
+        Column("region", _("Region"), ("receiving_country__region",), ("receiving_country__region",)),
+        Column("status", _("Status"), ("at_status",), ("at_status",)),
+        Column(
+            "status_since", _("Since"), ("at_status_date", "at_status_precision"), ("at_status_date",), _at_precision
+        ),
+        Column("people_transferred", _("People transferred (at least)"), ("at_people",), ("at_people",)),
+        Column("people_transferred_basis", _("Basis of the figure"), ("at_people_basis",)),
+        Column(
+            "people_counted", _("Sum of the transfers with a number"), ("at_people_counted",), ("at_people_counted",)
+        ),
+        Column("people_reported", _("Latest reported total"), ("at_people_reported",), ("at_people_reported",)),
+        Column("sources_count", _("Publishers"), ("at_sources_count",), ("at_sources_count",)),
+        Column("stale", _("Stale"), ("at_stale",), None, _flag),
+        Column("disputed", _("Disputed"), ("at_disputed",), None, _flag),
+        Column("summary", _("Summary"), ("summary",)),
     ],
     facets=[
         Facet("status", "at_status", _choices(Arrangement.Status.choices)),
@@ -210,24 +219,24 @@ ARRANGEMENTS = ListSpec(
 
 STATEMENTS = ListSpec(
     slug="statements",
-    title="Statements",
+    title=_("Statements"),
     filterset=filters.StatementFilter,
     base=lambda: Statement.objects.select_related("actor", "actor__country", "sending_state").prefetch_related(
         "sources", "arrangements__receiving_country"
     ),
     default_sort="-date",
     columns=[
-        Column("id", "ID", ("pk",)),
-        Column("date", "Date", ("date", "date_precision"), ("date", "recorded_at"), _at_precision),
-        Column("actor", "Actor", ("actor__name",), ("actor__name",)),
-        Column("actor_role", "Role", ("actor__role",)),
-        Column("actor_kind", "Actor kind", ("actor__kind",), ("actor__kind",)),
-        Column("actor_country", "Speaks for", ("actor__country_id",), None, lambda v: v or ""),
-        Column("stance", "Stance", ("stance",), ("stance",)),
-        Column("sending_state", "Sending state", ("sending_state_id",), ("sending_state__name",)),
-        Column("receiving_countries", "Concerns", ("x_receiving",), None, _codes),
-        Column("quote", "Quote", ("quote",)),
-        Column("paraphrase", "Paraphrase", ("paraphrase",)),
+        Column("id", _("ID"), ("pk",)),
+        Column("date", _("Date"), ("date", "date_precision"), ("date", "recorded_at"), _at_precision),
+        Column("actor", _("Actor"), ("actor__name",), ("actor__name",)),
+        Column("actor_role", _("Role"), ("actor__role",)),
+        Column("actor_kind", _("Actor kind"), ("actor__kind",), ("actor__kind",)),
+        Column("actor_country", _("Speaks for"), ("actor__country_id",), None, lambda v: v or ""),
+        Column("stance", _("Stance"), ("stance",), ("stance",)),
+        Column("sending_state", _("Sending state"), ("sending_state_id",), ("sending_state__name",)),
+        Column("receiving_countries", _("Concerns"), ("x_receiving",), None, _codes),
+        Column("quote", _("Quote"), ("quote",)),
+        Column("paraphrase", _("Paraphrase"), ("paraphrase",)),
         *SOURCE_COLUMNS,
     ],
     export_annotations=lambda: {
@@ -244,7 +253,7 @@ STATEMENTS = ListSpec(
 
 STATUS_CHANGES = ListSpec(
     slug="status-changes",
-    title="Status changes",
+    title=_("Status changes"),
     filterset=filters.StatusChangeFilter,
     base=lambda: (
         StatusChange.objects.select_related("arrangement__sending_state", "arrangement__receiving_country")
@@ -253,21 +262,24 @@ STATUS_CHANGES = ListSpec(
     ),
     default_sort="-date",
     columns=[
-        Column("id", "ID", ("pk",)),
-        Column("date", "Date", ("date", "date_precision"), ("date", "recorded_at"), _at_precision),
+        Column("id", _("ID"), ("pk",)),
+        Column("date", _("Date"), ("date", "date_precision"), ("date", "recorded_at"), _at_precision),
         Column(
-            "sending_state", "Sending state", ("arrangement__sending_state_id",), ("arrangement__sending_state__name",)
+            "sending_state",
+            _("Sending state"),
+            ("arrangement__sending_state_id",),
+            ("arrangement__sending_state__name",),
         ),
         Column(
             "receiving_country",
-            "Receiving country",
+            _("Receiving country"),
             ("arrangement__receiving_country_id",),
             ("arrangement__receiving_country__name",),
         ),
-        Column("status", "Status", ("status",), ("status",)),
-        Column("people", "People", ("people",), ("people",)),
-        Column("nationalities", "Nationalities", ("x_nationalities",), None, _codes),
-        Column("note", "Note", ("note",)),
+        Column("status", _("Status"), ("status",), ("status",)),
+        Column("people", _("People"), ("people",), ("people",)),
+        Column("nationalities", _("Nationalities"), ("x_nationalities",), None, _codes),
+        Column("note", _("Note"), ("note",)),
         *SOURCE_COLUMNS,
     ],
     export_annotations=lambda: {
@@ -283,28 +295,28 @@ STATUS_CHANGES = ListSpec(
 
 SOURCES = ListSpec(
     slug="sources",
-    title="Sources",
+    title=_("Sources"),
     filterset=filters.SourceFilter,
     base=lambda: Source.objects.all(),
     default_sort="-published",
     columns=[
-        Column("id", "ID", ("pk",)),
-        Column("publisher", "Publisher", ("publisher",), ("publisher",)),
-        Column("origin", "Origin", ("origin",), ("origin",)),
-        Column("title", "Title", ("title",), ("title",)),
-        Column("published", "Published", ("published", "published_precision"), ("published",), _at_precision),
-        Column("kind", "Kind", ("kind",), ("kind",)),
-        Column("url", "URL", ("url",)),
-        Column("archive_url", "Archive", ("archive_url",)),
-        Column("last_http_status", "Last HTTP status", ("last_http_status",), ("last_http_status",)),
-        Column("last_checked_at", "Last checked", ("last_checked_at",), None, _iso),
+        Column("id", _("ID"), ("pk",)),
+        Column("publisher", _("Publisher"), ("publisher",), ("publisher",)),
+        Column("origin", _("Origin"), ("origin",), ("origin",)),
+        Column("title", _("Title"), ("title",), ("title",)),
+        Column("published", _("Published"), ("published", "published_precision"), ("published",), _at_precision),
+        Column("kind", _("Kind"), ("kind",), ("kind",)),
+        Column("url", _("URL"), ("url",)),
+        Column("archive_url", _("Archive"), ("archive_url",)),
+        Column("last_http_status", _("Last HTTP status"), ("last_http_status",), ("last_http_status",)),
+        Column("last_checked_at", _("Last checked"), ("last_checked_at",), None, _iso),
     ],
     facets=[Facet("kind", "kind", _choices(Source.Kind.choices))],
 )
 
 ACTORS = ListSpec(
     slug="actors",
-    title="Actors",
+    title=_("Actors"),
     filterset=filters.ActorFilter,
     base=lambda: Actor.objects.select_related("country").annotate(
         statements_count=Coalesce(
@@ -320,13 +332,13 @@ ACTORS = ListSpec(
     ),
     default_sort="name",
     columns=[
-        Column("id", "ID", ("pk",)),
-        Column("name", "Name", ("name",), ("name",)),
-        Column("role", "Role", ("role",), ("role",)),
-        Column("kind", "Kind", ("kind",), ("kind",)),
-        Column("country", "Speaks for", ("country_id",), ("country__name",), lambda v: v or ""),
-        Column("statements", "Statements", ("statements_count",), ("statements_count",)),
-        Column("slug", "Slug", ("slug",)),
+        Column("id", _("ID"), ("pk",)),
+        Column("name", _("Name"), ("name",), ("name",)),
+        Column("role", _("Role"), ("role",), ("role",)),
+        Column("kind", _("Kind"), ("kind",), ("kind",)),
+        Column("country", _("Speaks for"), ("country_id",), ("country__name",), lambda v: v or ""),
+        Column("statements", _("Statements"), ("statements_count",), ("statements_count",)),
+        Column("slug", _("Slug"), ("slug",)),
     ],
     facets=[
         Facet("kind", "kind", _choices(Actor.Kind.choices)),

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Max, Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .charts.mapsvg import MapCountry
 from .dates import Precision, humanize_partial_date
@@ -90,7 +91,7 @@ def picture_countries(rows: list[tuple[Country, Any]]) -> list[MapCountry]:
     return [
         MapCountry(
             country.iso2,
-            country.name,
+            country.local_name,
             country.latitude,
             country.longitude,
             getattr(found, "at_status", "") or "",
@@ -104,8 +105,8 @@ def picture_countries(rows: list[tuple[Country, Any]]) -> list[MapCountry]:
 def sending_heading(state: MapState, rows: list[tuple[Country, Any]]) -> str:
     """Whose map it is, for headings: the sending state's name (from rows: no query) or "All sending states"."""
     if state.senders is None:
-        return "All sending states"
-    return next((c.name for c, _ in rows if c.iso2 == state.sending_state), state.sending_state)
+        return str(_("All sending states"))
+    return next((c.local_name for c, _row in rows if c.iso2 == state.sending_state), state.sending_state)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def timeline_steps(today: dt.date | None = None) -> list[Step]:
         end = min(_month_end(year, month), today)
         steps.append(Step(end.isoformat(), humanize_partial_date(end, Precision.DAY)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    steps.append(Step("", f"Today ({humanize_partial_date(today, Precision.DAY)})"))
+    steps.append(Step("", _("Today (%(day)s)") % {"day": humanize_partial_date(today, Precision.DAY)}))
     return steps
 
 

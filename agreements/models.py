@@ -11,13 +11,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .dates import Precision, format_partial_date, humanize_partial_date
+from .localize import country_name
 from .querysets import (
     ArrangementQuerySet,
     CountryQuerySet,
@@ -31,14 +34,16 @@ from .querysets import (
 )
 
 HTTP_URL: Q = Q(url__startswith="http://") | Q(url__startswith="https://")
+# A BCP 47 language tag as pages write it in lang="…": a primary language, then optional subtags (es, es-419, pt-BR).
+LANGUAGE_TAG = RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", _("Enter a language tag such as en, es or es-419."))
 
 
-NO_REPORTS = "No reports"
+NO_REPORTS = _("No reports")
 
 
 def status_label(value: str | None) -> str:
     """The reader's label of a status value; "No reports" for none."""
-    return str(Arrangement.Status(value).label) if value in Arrangement.Status.values else NO_REPORTS
+    return str(Arrangement.Status(value).label) if value in Arrangement.Status.values else str(NO_REPORTS)
 
 
 class PublicManagerMixin:
@@ -85,17 +90,22 @@ class Country(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("agreements:country", args=[self.iso2])
 
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language (CLDR; the record's English name in English)."""
+        return country_name(self.iso2, self.name)
+
 
 class Source(models.Model):
     """Where a fact was reported. Unique by normalised URL."""
 
     class Kind(models.TextChoices):
-        NEWS_REPORT = "news_report", "News report"
-        OFFICIAL_STATEMENT = "official_statement", "Official statement or release"
-        GOVERNMENT_DOCUMENT = "government_document", "Government document"
-        COURT_FILING = "court_filing", "Court filing"
-        NGO_REPORT = "ngo_report", "NGO or think-tank report"
-        LEAKED_DOCUMENT = "leaked_document", "Leaked or internal document (as reported)"
+        NEWS_REPORT = "news_report", _("News report")
+        OFFICIAL_STATEMENT = "official_statement", _("Official statement or release")
+        GOVERNMENT_DOCUMENT = "government_document", _("Government document")
+        COURT_FILING = "court_filing", _("Court filing")
+        NGO_REPORT = "ngo_report", _("NGO or think-tank report")
+        LEAKED_DOCUMENT = "leaked_document", _("Leaked or internal document (as reported)")
 
     url = models.URLField(max_length=2000, help_text="http or https only.")
     normalized_url = models.CharField(max_length=2000, unique=True, editable=False)
@@ -153,7 +163,7 @@ class Source(models.Model):
         from .services.checks import name_key  # the services import the models
 
         if self.origin and name_key(self.origin) != name_key(self.publisher):
-            return f"{self.origin}, via {self.publisher}"
+            return _("%(origin)s, via %(publisher)s") % {"origin": self.origin, "publisher": self.publisher}
         return self.publisher
 
     @property
@@ -181,13 +191,13 @@ class Actor(models.Model):
     """A person or an institution that speaks."""
 
     class Kind(models.TextChoices):
-        GOVERNMENT_OFFICIAL = "government_official", "Government official"
-        EMBASSY = "embassy", "Embassy"
-        AGENCY = "agency", "Ministry or agency"
-        COURT = "court", "Court"
-        INTERNATIONAL_BODY = "international_body", "International body"
-        EXPERT = "expert", "Expert or NGO"
-        OTHER = "other", "Other"
+        GOVERNMENT_OFFICIAL = "government_official", _("Government official")
+        EMBASSY = "embassy", _("Embassy")
+        AGENCY = "agency", _("Ministry or agency")
+        COURT = "court", _("Court")
+        INTERNATIONAL_BODY = "international_body", _("International body")
+        EXPERT = "expert", _("Expert or NGO")
+        OTHER = "other", _("Other")
 
     # Kinds whose words are a government's own (used to decide when an arrangement is disputed).
     GOVERNMENT_KINDS = (Kind.GOVERNMENT_OFFICIAL, Kind.EMBASSY, Kind.AGENCY)
@@ -223,14 +233,14 @@ class Arrangement(models.Model):
     """One sending state and one receiving country. Its current status is that of its latest status change."""
 
     class Status(models.TextChoices):
-        REPORTED = "reported", "Reported contact"
-        NEGOTIATING = "negotiating", "In negotiation"
-        AGREED = "agreed", "Agreement reached"
-        IMPLEMENTED = "implemented", "Transfers under way"
-        SUSPENDED = "suspended", "Suspended"
-        ENDED = "ended", "Ended"
-        DENIED = "denied", "Denied"
-        DECLINED = "declined", "Declined"
+        REPORTED = "reported", _("Reported contact")
+        NEGOTIATING = "negotiating", _("In negotiation")
+        AGREED = "agreed", _("Agreement reached")
+        IMPLEMENTED = "implemented", _("Transfers under way")
+        SUSPENDED = "suspended", _("Suspended")
+        ENDED = "ended", _("Ended")
+        DENIED = "denied", _("Denied")
+        DECLINED = "declined", _("Declined")
 
     # Okabe-Ito, a colour-blind-safe palette; the label is always shown beside the colour.
     COLOURS = {
@@ -386,13 +396,13 @@ class Term(models.Model):
     """One known term of an arrangement (instrument, dates, coverage, cap, payment), with its source."""
 
     class Kind(models.TextChoices):
-        INSTRUMENT = "instrument", "Instrument (memorandum, agreement, diplomatic notes, informal)"
-        SIGNED = "signed", "Signed"
-        IN_FORCE = "in_force", "In force"
-        EXPIRES = "expires", "Expires"
-        COVERED = "covered", "Who is covered"
-        CAP = "cap", "Cap on numbers"
-        PAYMENT = "payment", "Payment or concessions"
+        INSTRUMENT = "instrument", _("Instrument (memorandum, agreement, diplomatic notes, informal)")
+        SIGNED = "signed", _("Signed")
+        IN_FORCE = "in_force", _("In force")
+        EXPIRES = "expires", _("Expires")
+        COVERED = "covered", _("Who is covered")
+        CAP = "cap", _("Cap on numbers")
+        PAYMENT = "payment", _("Payment or concessions")
 
     # Terms that are a date (an expiry may lie ahead); the others are a value.
     DATED = (Kind.SIGNED, Kind.IN_FORCE, Kind.EXPIRES)
@@ -491,38 +501,63 @@ class StatusChange(Event):
     @property
     def nationality_list(self) -> list[dict[str, Any]]:
         """Its nationalities in the order given, `{"iso2", "name", "count"}` each (needs .with_nationalities())."""
-        return sorted(joined_rows(getattr(self, "nationalities_joined", None)), key=lambda row: row["id"])
+        rows = sorted(joined_rows(getattr(self, "nationalities_joined", None)), key=lambda row: row["id"])
+        return [row | {"name": country_name(row["iso2"], row["name"])} for row in rows]
 
 
 class Statement(Event):
     """What an actor said (or declined to say), about arrangements or, if none, the sending state's policy."""
 
     class Stance(models.TextChoices):
-        CONFIRMS = "confirms", "Confirms"
-        DENIES = "denies", "Denies"
-        UNAWARE = "unaware", "Not aware"
-        DECLINED_TO_COMMENT = "declined_to_comment", "Declined to comment"
-        NO_RESPONSE = "no_response", "No response"
-        REFERRED = "referred", "Referred questions elsewhere"
-        COMMENTARY = "commentary", "Commentary"
-        RULING = "ruling", "Ruling"
+        CONFIRMS = "confirms", _("Confirms")
+        DENIES = "denies", _("Denies")
+        UNAWARE = "unaware", _("Not aware")
+        DECLINED_TO_COMMENT = "declined_to_comment", _("Declined to comment")
+        NO_RESPONSE = "no_response", _("No response")
+        REFERRED = "referred", _("Referred questions elsewhere")
+        COMMENTARY = "commentary", _("Commentary")
+        RULING = "ruling", _("Ruling")
 
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="statements")
     sending_state = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="statements_about_policy")
     arrangements = models.ManyToManyField(Arrangement, blank=True, related_name="statements")
     stance = models.CharField(max_length=20, choices=Stance.choices)
-    quote = models.TextField(blank=True, help_text="Verbatim words, when there are any.")
-    paraphrase = models.TextField(blank=True, help_text="A neutral paraphrase.")
+    quote = models.TextField(_("quote"), blank=True, help_text=_("Verbatim words, when there are any."))
+    # The quote stays as said; its language is marked on every page (lang="…") so it is read out in that language.
+    quote_language = models.CharField(
+        _("language of the quote"),
+        max_length=35,
+        default="en",
+        validators=[LANGUAGE_TAG],
+        help_text=_("The language the words were published in, as a language tag: en, es, fr…"),
+    )
+    translation = models.TextField(
+        _("translation"), blank=True, help_text=_("An optional translation of the quote; the quote itself is kept.")
+    )
+    translation_language = models.CharField(
+        _("language of the translation"), max_length=35, blank=True, validators=[LANGUAGE_TAG]
+    )
+    translator = models.CharField(
+        _("translator"), max_length=200, blank=True, help_text=_("Who translated the quote (a person or outlet).")
+    )
+    paraphrase = models.TextField(_("paraphrase"), blank=True, help_text=_("A neutral paraphrase."))
     sources = models.ManyToManyField(Source, related_name="statements")
     history = HistoricalRecords()
 
     objects = StatementManager()
     all_objects = models.Manager.from_queryset(StatementQuerySet)()
+    # What a correction may add to a quote without touching it (editor, admin, API reads).
+    TRANSLATION_FIELDS = ("quote_language", "translation", "translation_language", "translator")
 
     class Meta(Event.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(quote="") | ~Q(paraphrase=""), name="agreements_statement_quote_or_paraphrase"
+            ),
+            # A translation is of a quote, and says which language it is in.
+            models.CheckConstraint(
+                condition=Q(translation="") | (~Q(quote="") & ~Q(translation_language="")),
+                name="agreements_statement_translation_of_quote",
             ),
         ]
         indexes = [models.Index(fields=["date", "id"], name="agreements_st_date_idx")]
@@ -621,8 +656,8 @@ class SourceDrift(models.Model):
     queue, with the diff, until an editor archives it again or dismisses it (or a later check finds it as archived)."""
 
     class Kind(models.TextChoices):
-        CHANGED = "changed", "Text changed since archived"
-        GONE = "gone", "Gone since archived"
+        CHANGED = "changed", _("Text changed since archived")
+        GONE = "gone", _("Gone since archived")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="drifts")
     capture = models.ForeignKey(SourceCapture, on_delete=models.CASCADE, related_name="drifts")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import HTTP_URL, Country
 
@@ -53,10 +54,10 @@ class Lead(models.Model):
     """A feed item that matched the keyword rules: one per normalised URL and per near-identical title."""
 
     class State(models.TextChoices):
-        NEW = "new", "New"
-        SNOOZED = "snoozed", "Snoozed"
-        DISMISSED = "dismissed", "Dismissed"
-        LOGGED = "logged", "Logged"
+        NEW = "new", _("New")
+        SNOOZED = "snoozed", _("Snoozed")
+        DISMISSED = "dismissed", _("Dismissed")
+        LOGGED = "logged", _("Logged")
 
     url = models.URLField(max_length=2000)
     normalized_url = models.CharField(max_length=2000, unique=True, editable=False)
@@ -87,8 +88,8 @@ class Subscription(models.Model):
     kept for this only and deleted with the unsubscribe."""
 
     class Frequency(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
 
     email = models.EmailField(max_length=254)
     query = models.CharField(max_length=1000, help_text="The list filter, normalised (sorted, no empty values).")

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from .dates import format_partial_date
 from .models import Actor, Arrangement, ReportedTotal, Source, Statement, StatusChange
@@ -23,13 +25,16 @@ from .models import Actor, Arrangement, ReportedTotal, Source, Statement, Status
 INSTITUTION_KINDS = (Actor.Kind.AGENCY, Actor.Kind.COURT, Actor.Kind.INTERNATIONAL_BODY)
 
 
+StrOrPromise: TypeAlias = str | Promise  # translated when shown
+
+
 @dataclass(frozen=True)
 class Finding:
     """One thing to fix: what it is, and where to fix it."""
 
     text: str
     url: str
-    action: str
+    action: StrOrPromise
 
 
 @dataclass
@@ -37,8 +42,8 @@ class Check:
     """One kind of finding: its title, what an editor does about it, and what was found."""
 
     key: str
-    title: str
-    advice: str
+    title: StrOrPromise
+    advice: StrOrPromise
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -74,8 +79,8 @@ def records_check() -> list[Check]:
     )
     single = Check(
         "one-origin",
-        "Arrangements backed by one origin only",
-        "Find an independent report of the status (not a copy of the same story) and record it.",
+        _("Arrangements backed by one origin only"),
+        _("Find an independent report of the status (not a copy of the same story) and record it."),
         [
             Finding(
                 f"{_pair(a)}: {a.get_status_display()}, backed by one origin",
@@ -89,8 +94,8 @@ def records_check() -> list[Check]:
     overdue = sorted((a for a in arrangements if a.at_stale), key=lambda a: a.at_stale_after)  # type: ignore[attr-defined]
     stale = Check(
         "stale",
-        "Statuses older than their window",
-        "Check whether the status still holds: log what changed, or verify it in the needs-review queue.",
+        _("Statuses older than their window"),
+        _("Check whether the status still holds: log what changed, or verify it in the needs-review queue."),
         [
             Finding(
                 f"{_pair(a)}: {a.get_status_display()}, last confirmed {a.last_confirmed_at:%d %b %Y}",
@@ -102,8 +107,8 @@ def records_check() -> list[Check]:
     )
     unquoted = Check(
         "no-quote",
-        "Statements without a verbatim quote",
-        "Where the source gives the words, add them as the quote; a paraphrase alone is weaker evidence.",
+        _("Statements without a verbatim quote"),
+        _("Where the source gives the words, add them as the quote; a paraphrase alone is weaker evidence."),
         [
             Finding(
                 f"{s.actor.name}, {s.date_display}: {s.get_stance_display()}", _correct("statement", s.pk), "correct"
@@ -113,21 +118,23 @@ def records_check() -> list[Check]:
     )
     undated = Check(
         "no-date",
-        "Sources without a publication date",
-        "Open the source and give its date (a month or a year when that is all it shows).",
+        _("Sources without a publication date"),
+        _("Open the source and give its date (a month or a year when that is all it shows)."),
         [
-            Finding(f"{s.cited_as}: {s.title or s.url}", _correct("source", s.pk), "correct")
+            Finding(f"{s.cited_as}: {s.title or s.url}", _correct("source", s.pk), _("correct"))
             for s in Source.objects.filter(published__isnull=True).order_by("publisher", "pk")
         ],
     )
     actors = list(Actor.objects.order_by("name", "pk"))
     roleless = Check(
         "no-role",
-        "Actors without a role",
-        "Give the person's role or title when they spoke (ministries, agencies, courts and international bodies "
-        "speak as themselves and are not listed).",
+        _("Actors without a role"),
+        _(
+            "Give the person's role or title when they spoke (ministries, agencies, courts and international bodies "
+            "speak as themselves and are not listed)."
+        ),
         [
-            Finding(f"{a.name} ({a.get_kind_display()})", _correct("actor", a.pk), "correct")
+            Finding(f"{a.name} ({a.get_kind_display()})", _correct("actor", a.pk), _("correct"))
             for a in actors
             if not a.role and a.kind not in INSTITUTION_KINDS
         ],
@@ -137,9 +144,11 @@ def records_check() -> list[Check]:
         groups.setdefault(resemblance_key(actor.name), []).append(actor)
     duplicates = Check(
         "duplicate-actors",
-        "Actors that look like duplicates",
-        "Names that differ only in accents, case, spacing or punctuation: if they are one actor, correct the "
-        "statements of one to the other and keep one spelling.",
+        _("Actors that look like duplicates"),
+        _(
+            "Names that differ only in accents, case, spacing or punctuation: if they are one actor, correct the "
+            "statements of one to the other and keep one spelling."
+        ),
         [
             Finding(
                 f"{a.name!r} ({a.role or 'no role'}) looks like {', '.join(repr(o.name) for o in group if o != a)}",
@@ -164,9 +173,11 @@ def transfer_checks() -> list[Check]:
     )
     unnamed = Check(
         "no-nationalities",
-        "Transfers with a number of people but no nationalities",
-        "Where the sources name the citizenships of the people sent, give them in the transfer's correction; where "
-        "they do not, there is nothing to fix.",
+        _("Transfers with a number of people but no nationalities"),
+        _(
+            "Where the sources name the citizenships of the people sent, give them in the transfer's correction; where "
+            "they do not, there is nothing to fix."
+        ),
         [
             Finding(
                 f"{_pair(c.arrangement)}, {c.date_display}: {c.people} {'person' if c.people == 1 else 'people'}",
@@ -202,9 +213,11 @@ def transfer_checks() -> list[Check]:
             highest[total.arrangement_id] = total
     falling = Check(
         "lower-total",
-        "Reported totals lower than an earlier total",
-        "A cumulative total cannot fall: check both sources; correct the record that misreads one, or note why a "
-        "source counts differently.",
+        _("Reported totals lower than an earlier total"),
+        _(
+            "A cumulative total cannot fall: check both sources; correct the record that misreads one, or note why a "
+            "source counts differently."
+        ),
         lower,
     )
     return [unnamed, falling]

@@ -41,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject, NullIf
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from .models import Country
@@ -53,8 +54,8 @@ _NONE = -1  # "no figure", inside Greatest: every count is 0 or more
 class PeopleBasis(models.TextChoices):
     """Which way of counting gives an arrangement's people transferred (the larger of the two; a tie: the total)."""
 
-    REPORTED_TOTAL = "reported_total", "the latest reported total"
-    SUM_OF_TRANSFERS = "sum_of_transfers", "the sum of the transfers reported with a number"
+    REPORTED_TOTAL = "reported_total", _("the latest reported total")
+    SUM_OF_TRANSFERS = "sum_of_transfers", _("the sum of the transfers reported with a number")
 
 
 def _model(name: str) -> Any:

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-DESCRIPTION = (
+DESCRIPTION = _(
     "Which countries have been approached, or have agreed, to take people deported from other countries who are "
     "not their nationals, and what every government said. Every status is backed by sources you can open."
 )
@@ -27,12 +28,12 @@ def share(request: HttpRequest) -> dict[str, Any]:
         "canonical_url": request.build_absolute_uri(request.get_full_path()),
         "share_description": DESCRIPTION,
         "share_image": request.build_absolute_uri(reverse("agreements:map-png")),
-        "share_image_alt": "World map of third-country deportation arrangements, coloured by status",
+        "share_image_alt": _("World map of third-country deportation arrangements, coloured by status"),
         "embed_url": request.build_absolute_uri(reverse("agreements:embed-map")),
         "embed_height": MAP_EMBED_HEIGHT,
         "embed_ratio": True,
-        "embed_title": "Third-Country Tracker: map of third-country deportation arrangements",
-        "embed_what": "the map",
+        "embed_title": _("Third-Country Tracker: map of third-country deportation arrangements"),
+        "embed_what": _("the map"),
     }
 
 
@@ -58,7 +59,7 @@ def share_context(
         values["share_image_alt"] = image_alt
     if embed:
         values["embed_url"] = request.build_absolute_uri(embed)
-        values["embed_title"] = embed_title or f"Third-Country Tracker: {title}"
+        values["embed_title"] = embed_title or _("Third-Country Tracker: %(title)s") % {"title": title}
         values["embed_what"] = embed_what or title
     if embed_height:
         values["embed_height"] = embed_height

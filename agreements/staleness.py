@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import archive, fetcher
 from .caching import data_changed
@@ -73,23 +74,33 @@ def _write_digest(run: uuid.UUID, flagged: int) -> None:
     labels = dict(Arrangement.Status.choices)
 
     def day(value: dt.datetime | None) -> str:
-        return f"{value:%d %b %Y}" if value else "never"
+        return f"{value:%d %b %Y}" if value else gettext("never")
 
     lines = [
-        f"- {sending} → {receiving}: {labels.get(status, status)}, stale since {day(since)}"
-        f" (last confirmed {day(confirmed)})"
+        "- "
+        + gettext("%(sending)s → %(receiving)s: %(status)s, stale since %(since)s (last confirmed %(confirmed)s)")
+        % {
+            "sending": sending,
+            "receiving": receiving,
+            "status": labels.get(status, status),
+            "since": day(since),
+            "confirmed": day(confirmed),
+        }
         for sending, receiving, status, since, confirmed in rows[:DIGEST_LISTED]
     ]
     if flagged > DIGEST_LISTED:
-        lines.append(f"- … and {flagged - DIGEST_LISTED:,} more")
+        lines.append("- " + gettext("… and %(n)s more") % {"n": f"{flagged - DIGEST_LISTED:,}"})
     body = (
-        f"{flagged:,} arrangement(s) have gone stale: nothing has confirmed them within their status's window.\n\n"
+        gettext("%(n)s arrangement(s) have gone stale: nothing has confirmed them within their status's window.")
+        % {"n": f"{flagged:,}"}
+        + "\n\n"
         + "\n".join(lines)
-        + "\n\nReview them in the editor's needs-review queue: /editor/\n"
+        + "\n\n"
+        + gettext("Review them in the editor's needs-review queue: %(url)s") % {"url": "/editor/"}
+        + "\n"
     )
-    StaleDigest.objects.create(
-        run=run, arrangements=flagged, subject=f"[Third-Country Tracker] {flagged:,} entries need review", body=body
-    )
+    subject = gettext("[Third-Country Tracker] %(n)s entries need review") % {"n": f"{flagged:,}"}
+    StaleDigest.objects.create(run=run, arrangements=flagged, subject=subject, body=body)
 
 
 def send_digests() -> int:

@@ -43,6 +43,18 @@ def child_env(**extra: str) -> dict[str, str]:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The translations compiled as `make test` does, so a bare `pytest` serves Spanish pages too."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("compile_messages", ROOT / "scripts" / "compile_messages.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for po_path in module.stale_catalogues(ROOT):
+        module.compile_catalogue(po_path)
+
+
 def at_once(target, count: int = 2) -> list:
     """Run `target` in `count` threads released together (a barrier); their results, each thread's database
     connections closed at its end."""

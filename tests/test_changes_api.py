@@ -70,7 +70,7 @@ def test_since_a_release_number(client, seed, archive_dir):
     assert [(r["kind"], r["id"], r["change"]) for r in page["results"]] == [("statement", added.pk, "created")]
 
 
-@pytest.mark.parametrize("since", ["", "yesterday", "2025-13-40T00:00:00Z", "7", "99999999999999"])
+@pytest.mark.parametrize("since", ["", "yesterday", "2025-13-40T00:00:00Z", "7", "99999999999999", "²"])
 def test_a_bad_since_is_a_400_naming_it(client, db, since):
     response = client.get("/api/v1/changes/", {"since": since} if since else {})
     assert response.status_code == 400 and "since" in response.json()

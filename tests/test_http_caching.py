@@ -236,6 +236,7 @@ NOT_PUBLIC = (
     "sources/<int:pk>/archive",  # archived captures and release zips: files with their own long-lived headers
     "sources/<int:pk>/captures/",
     "data/tracker-data-",
+    "language/",  # the language switcher: a redirect that sets the reader's language cookie
 )
 
 

@@ -111,6 +111,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language is the URL's (/es/…; English unprefixed). A first visit without the language cookie goes by
+    # Accept-Language; the cookie decides thereafter (agreements.i18n).
+    "django.middleware.locale.LocaleMiddleware",
+    "agreements.i18n.FirstVisitLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -152,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agreements.share.share",
+                "agreements.i18n.languages",
             ],
         },
     },
@@ -284,6 +289,13 @@ LOGIN_REDIRECT_URL = "/editor/"
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en"
+# The interface's languages; `locale/<code>/LC_MESSAGES/django.po` is compiled by `make install`
+# (scripts/compile_messages.py).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "tracker_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"  # as agreements.i18n sets it
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -373,6 +385,7 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz(?:/live)?$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

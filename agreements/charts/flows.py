@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_lazy, ngettext
+
 from .svg import INK, MUTED, element, root, serialize, shorten, text_width, titled
 
 WIDTH = 760
@@ -21,11 +23,11 @@ MIN_SLOT = 20  # px a country needs for its label
 UNREPORTED_W = 3  # px of a hatched band: visible, and never mistaken for a number
 FONT_SIZE = 13
 BAND = "#5b6168"
-UNKNOWN_NATIONALITY = "Nationality not reported"
+UNKNOWN_NATIONALITY = gettext_lazy("Nationality not reported")
 
 
 def _people(n: int) -> str:
-    return f"{n} {'person' if n == 1 else 'people'}"
+    return ngettext("%(n)d person", "%(n)d people", n) % {"n": n}
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Flow:
 
     @property
     def nationality_label(self) -> str:
-        return self.nationality if self.nationality_iso2 else UNKNOWN_NATIONALITY
+        return self.nationality if self.nationality_iso2 else str(UNKNOWN_NATIONALITY)
 
     @property
     def people_display(self) -> str:
@@ -57,8 +59,8 @@ def _count_text(people: int, unreported: int) -> str:
     if not unreported:
         return _people(people)
     if not people:
-        return "number not reported"
-    return f"at least {_people(people)} (some numbers not reported)"
+        return gettext("number not reported")
+    return gettext("at least %(people)s (some numbers not reported)") % {"people": _people(people)}
 
 
 def aggregate_flows(events: Iterable[tuple[str, str, str, str, int | None]]) -> list[Flow]:
@@ -121,16 +123,27 @@ def flows_svg(flows: Iterable[Flow], *, heading: str = "", width: int = WIDTH, r
     for index, flow in enumerate(flows):
         if flow.people < 0 or flow.unreported < 0:
             raise ValueError(f"flows[{index}].people: counts must be 0 or more")
-    about = f" by {heading}" if heading else ""
-    title = f"Nationalities of the people sent to each receiving country{about}"
+    if heading:
+        title = gettext("Nationalities of the people sent to each receiving country by %(heading)s") % {
+            "heading": heading
+        }
+    else:
+        title = gettext("Nationalities of the people sent to each receiving country")
     total = sum(f.people for f in flows)
     unreported = sum(1 for f in flows if f.unreported)
     desc = (
-        f"Bands from nationality (left) to receiving country (right), as wide as the number of people: "
-        f"{_people(total)} in {len(flows)} flows"
-        + (f", and {unreported} flows whose number was not reported (hatched)." if unreported else ".")
+        gettext(
+            "Bands from nationality (left) to receiving country (right), as wide as the number of people: "
+            "%(people)s in %(flows)d flows"
+        )
+        % {"people": _people(total), "flows": len(flows)}
+        + (
+            gettext(", and %(n)d flows whose number was not reported (hatched).") % {"n": unreported}
+            if unreported
+            else "."
+        )
         if flows
-        else "No transfers with recorded nationalities."
+        else gettext("No transfers with recorded nationalities.")
     )
     n_rows = max(len({f.nationality_iso2 for f in flows}), len({f.receiving_iso2 for f in flows}), 1)
     # As tall as the longer column's labels need: the bands then share that height in proportion to their people.
@@ -206,7 +219,7 @@ def flows_svg(flows: Iterable[Flow], *, heading: str = "", width: int = WIDTH, r
             titled(
                 bands,
                 "path",
-                f"Number not reported, {pair}",
+                gettext("Number not reported, %(pair)s") % {"pair": pair},
                 d=_band(xl + NODE_W, y0 + known, xr, y1 + known, unknown),
                 fill="url(#flows-unreported)",
                 stroke=INK,

@@ -18,6 +18,8 @@ from functools import cache
 from itertools import pairwise
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
+
 from agreements.dates import Precision, humanize_partial_date
 from agreements.geo import geometries
 from agreements.models import Arrangement
@@ -159,7 +161,11 @@ def _validate(countries: list[MapCountry], url: str, width: int) -> None:
 
 def _title(country: MapCountry) -> str:
     """The shape's accessible name, worded as on the map page: "Angola: Denied (disputed, not verified recently)"."""
-    notes = [note for note, on in (("disputed", country.disputed), ("not verified recently", country.stale)) if on]
+    notes = [
+        str(note)
+        for note, on in ((gettext("disputed"), country.disputed), (gettext("not verified recently"), country.stale))
+        if on
+    ]
     return f"{country.name}: {label(country.status)}" + (f" ({', '.join(notes)})" if notes else "")
 
 
@@ -180,8 +186,16 @@ def _summary(countries: list[MapCountry], heading: str, when: str) -> str:
         if country.status:
             by_status.setdefault(country.status, []).append(country.name)
     parts = [f"{label(s)}: {join(sorted(by_status[s]))}" for s in STATUSES if s in by_status]
-    listed = "; ".join(parts) + ". All other countries: no reports." if parts else "No country has reports."
-    return f"World map of third-country deportation arrangements for {heading}, as of {when}. {listed}"
+    listed = (
+        "; ".join(parts) + ". " + gettext("All other countries: no reports.")
+        if parts
+        else gettext("No country has reports.")
+    )
+    return (
+        gettext("World map of third-country deportation arrangements for %(heading)s, as of %(day)s.")
+        % {"heading": heading, "day": when}
+        + f" {listed}"
+    )
 
 
 def _legend(svg: ET.Element, countries: list[MapCountry]) -> None:
@@ -190,21 +204,26 @@ def _legend(svg: ET.Element, countries: list[MapCountry]) -> None:
     entries: list[tuple[str, str, dict[str, object]]] = [
         (
             f"{label(s)} ({counts[s]})",
-            f"{label(s)}: {counts[s]} {'country' if counts[s] == 1 else 'countries'}",
+            f"{label(s)}: " + ngettext("%(n)d country", "%(n)d countries", counts[s]) % {"n": counts[s]},
             {"fill": colour(s), "stroke": "#333333", "stroke_width": 0.6},
         )
         for s in STATUSES
     ]
-    entries.append((NO_REPORTS, NO_REPORTS, {"fill": Arrangement.NO_REPORTS_COLOUR, "stroke": "#9a9a9a"}))
+    none = str(NO_REPORTS)
+    entries.append((none, none, {"fill": Arrangement.NO_REPORTS_COLOUR, "stroke": "#9a9a9a"}))
     if any(c.disputed for c in countries):
         entries.append(
-            ("Disputed", "Thick outline: disputed", {"fill": "none", "stroke": "#000000", "stroke_width": 2})
+            (
+                gettext("Disputed"),
+                gettext("Thick outline: disputed"),
+                {"fill": "none", "stroke": "#000000", "stroke_width": 2},
+            )
         )
     if any(c.stale for c in countries):
         entries.append(
             (
-                "Not verified recently",
-                "Dashed outline: not verified recently",
+                gettext("Not verified recently"),
+                gettext("Dashed outline: not verified recently"),
                 {"fill": "none", "stroke": "#333333", "stroke_dasharray": "3 2"},
             )
         )
@@ -231,7 +250,8 @@ def world_map(countries: Iterable[MapCountry], *, heading: str, as_of: dt.date, 
     svg = root(
         width=WIDTH,
         height=HEIGHT,
-        title=f"Third-country deportation arrangements: {heading}, as of {when}",
+        title=gettext("Third-country deportation arrangements: %(heading)s, as of %(day)s")
+        % {"heading": heading, "day": when},
         desc=_summary(countries, heading, when),
     )
     svg.set("width", str(width))
@@ -239,7 +259,9 @@ def world_map(countries: Iterable[MapCountry], *, heading: str, as_of: dt.date, 
     element(svg, "rect", width=WIDTH, height=HEIGHT, fill="#ffffff")
     heading_line = element(svg, "text", x=_LEFT + 4, y=36, font_size=22, fill=INK)
     element(heading_line, "tspan", heading, font_weight="bold")
-    element(heading_line, "tspan", f" · third-country deportation arrangements, as of {when}")
+    element(
+        heading_line, "tspan", " · " + gettext("third-country deportation arrangements, as of %(day)s") % {"day": when}
+    )
 
     defs = element(svg, "defs")
     outline = _outline()
@@ -264,7 +286,7 @@ def world_map(countries: Iterable[MapCountry], *, heading: str, as_of: dt.date, 
     element(
         svg,
         "text",
-        f"Source: Third-Country Tracker, {url} · {CREDIT}",
+        gettext("Source: Third-Country Tracker, %(url)s") % {"url": url} + f" · {CREDIT}",
         x=_LEFT + 4,
         y=HEIGHT - 14,
         font_size=13,

@@ -10,6 +10,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy
+
 from agreements.models import Arrangement
 from agreements.templatetags.tracker import status_label
 
@@ -20,7 +22,7 @@ INK = "#1d1f21"
 MUTED = "#5b6168"
 LINE = "#d6d9dc"
 OCEAN = "#dbe6ee"
-NO_REPORTS = "No reports"
+NO_REPORTS = gettext_lazy("No reports")
 # Legend order: the taxonomy's own order (Arrangement.Status), then "No reports".
 STATUSES: tuple[str, ...] = tuple(Arrangement.Status.values)
 

@@ -13,8 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.utils.translation import gettext, ngettext
+
 from agreements.dates import Precision, format_partial_date, humanize_partial_date
 
+from ..localize import month_tick
 from .svg import INK, LINE, MUTED, STATUSES, colour, element, label, root, serialize, shorten, text_width, titled
 
 WIDTH = 960
@@ -44,8 +47,8 @@ class Transfer:
     @property
     def people_display(self) -> str:
         if self.people is None:
-            return "number not reported"
-        return f"{self.people} {'person' if self.people == 1 else 'people'}"
+            return gettext("number not reported")
+        return ngettext("%(n)d person", "%(n)d people", self.people) % {"n": self.people}
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ class Segment:
     @property
     def period(self) -> str:
         """`2025-02 to 2025-03`, or `since 2025-03` while it holds."""
-        return f"{self.start_iso} to {self.end_iso}" if self.end else f"since {self.start_iso}"
+        if self.end:
+            return gettext("%(start)s to %(end)s") % {"start": self.start_iso, "end": self.end_iso}
+        return gettext("since %(start)s") % {"start": self.start_iso}
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ def _ticks(start: dt.date, end: dt.date, px_per_day: float) -> list[tuple[dt.dat
         step = next((s for s in (1, 2, 3, 6) if s * 30.4 * px_per_day >= 52), 12)
         months = [m for m in range(first_month, _months(end) + 1) if m % step == 0]
         dates = [dt.date(m // 12, m % 12 + 1, 1) for m in months]
-        return [(d, d.strftime("%b %Y") if d.month == 1 or d == dates[0] else d.strftime("%b")) for d in dates]
+        return [(d, month_tick(d, with_year=d.month == 1 or d == dates[0])) for d in dates]
     step = next((s for s in (1, 2, 5, 10, 20, 50) if s * 365.25 * px_per_day >= 44), 100)
     first_year = start.year + (start > dt.date(start.year, 1, 1))
     return [(dt.date(y, 1, 1), str(y)) for y in range(first_year, end.year + 1) if y % step == 0]
@@ -203,22 +208,38 @@ def timeline_svg(
         first = min((row.segments[0].start for row in rows if row.segments), default=end)
         start = dt.date(min(first, end - dt.timedelta(days=1)).year, 1, 1)
     _validate(rows, start, end, width)
-    span = f"{humanize_partial_date(start, Precision.DAY)} to {humanize_partial_date(end, Precision.DAY)}"
-    about = f" of {heading}" if heading else ""
-    title = f"Status timeline{about}, {span}"
+    span = gettext("%(start)s to %(end)s") % {
+        "start": humanize_partial_date(start, Precision.DAY),
+        "end": humanize_partial_date(end, Precision.DAY),
+    }
+    if heading:
+        title = gettext("Status timeline of %(heading)s, %(span)s") % {"heading": heading, "span": span}
+    else:
+        title = gettext("Status timeline, %(span)s") % {"span": span}
     present = [s for s in STATUSES if any(seg.status == s for row in rows for seg in row.segments)]
     legend_h, axis_h = (30 if rows else 0), 30
     height = legend_h + max(len(rows), 1) * ROW + axis_h
     desc = (
-        f"One row per receiving country ({len(rows)}), coloured by status over time; triangles mark transfers "
-        "of people with their number."
+        gettext(
+            "One row per receiving country (%(n)d), coloured by status over time; triangles mark transfers "
+            "of people with their number."
+        )
+        % {"n": len(rows)}
         if rows
-        else "No status changes are recorded for this selection."
+        else gettext("No status changes are recorded for this selection.")
     )
     svg = root(width=width, height=height, title=title, desc=desc, responsive=responsive, font_size=FONT_SIZE)
     element(svg, "rect", width=width, height=height, fill="#ffffff")
     if not rows:
-        element(svg, "text", "No status changes recorded.", x=width / 2, y=ROW * 0.7, text_anchor="middle", fill=MUTED)
+        element(
+            svg,
+            "text",
+            gettext("No status changes recorded."),
+            x=width / 2,
+            y=ROW * 0.7,
+            text_anchor="middle",
+            fill=MUTED,
+        )
         return serialize(svg)
 
     label_w = min(max(text_width(row.name, FONT_SIZE) for row in rows) + 16, MAX_LABEL)
@@ -272,8 +293,10 @@ def _legend(svg: ET.Element, statuses: list[str], y: float) -> None:
         titled(group, "rect", label(status), x=x, y=y - 10, width=12, height=12, fill=colour(status))
         element(group, "text", label(status), x=x + 16, y=y)
         x += 16 + text_width(label(status), 12) + 14
-    titled(group, "path", "Transfer of people, with their number", d=f"M{x:.1f} {y - 9:.1f}h10l-5 8z", fill=INK)
-    element(group, "text", "people transferred", x=x + 14, y=y)
+    titled(
+        group, "path", gettext("Transfer of people, with their number"), d=f"M{x:.1f} {y - 9:.1f}h10l-5 8z", fill=INK
+    )
+    element(group, "text", gettext("people transferred"), x=x + 14, y=y)
 
 
 def _transfers(
@@ -283,7 +306,11 @@ def _transfers(
     shown = sorted((t for t in row.transfers if start <= t.date <= end), key=lambda t: t.date)
     xs = [x_of(t.date) for t in shown]
     for k, (transfer, x) in enumerate(zip(shown, xs, strict=True)):
-        title = f"{row.name}: {transfer.people_display} transferred, {transfer.date_iso}"
+        title = gettext("%(name)s: %(people)s transferred, %(day)s") % {
+            "name": row.name,
+            "people": transfer.people_display,
+            "day": transfer.date_iso,
+        }
         titled(group, "path", title, d=f"M{x - 4:.1f} {y + 1:.1f}h8l-4 8z", fill=INK, class_="transfer")
         text = "?" if transfer.people is None else str(transfer.people)
         right = x + 5 + text_width(text, 10)

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from .. import fetcher
 from ..dates import Precision, format_partial_date
@@ -40,20 +41,22 @@ def clean_http_url(url: str, *, field: str = "url") -> str:
     refuses a user name or password, a port past 65535 and a host that is not valid."""
     url = (url or "").strip()
     if not url:
-        raise ValidationError({field: "A URL is required."})
+        raise ValidationError({field: gettext("A URL is required.")})
     if len(url) > MAX_URL:
-        raise ValidationError({field: f"The URL is longer than {MAX_URL:,} characters."})
+        raise ValidationError({field: gettext("The URL is longer than %(n)s characters.") % {"n": f"{MAX_URL:,}"}})
     if any(ch.isspace() or not ch.isprintable() for ch in url):
-        raise ValidationError({field: "Not a valid URL: it holds a space or a control character."})
+        raise ValidationError({field: gettext("Not a valid URL: it holds a space or a control character.")})
     scheme, colon, _ = url.partition(":")
     if not colon or scheme.lower() not in {"http", "https"}:
-        raise ValidationError({field: "Must be an http or https URL."})
+        raise ValidationError({field: gettext("Must be an http or https URL.")})
     if problem := fetcher.url_problem(url):
         reason = problem.removeprefix("refused: ")
         raise ValidationError({field: f"{reason[:1].upper()}{reason[1:]}."})
     uri = fetcher.as_uri(url)
     if len(uri) > MAX_URL:
-        raise ValidationError({field: f"The URL is longer than {MAX_URL:,} characters once percent-encoded."})
+        raise ValidationError(
+            {field: gettext("The URL is longer than %(n)s characters once percent-encoded.") % {"n": f"{MAX_URL:,}"}}
+        )
     return uri
 
 
@@ -92,33 +95,40 @@ def resolve_country(value: Country | str | None, *, field: str) -> Country:
         return value
     text = (value or "").strip()
     if not text:
-        raise ValidationError({field: "A country is required."})
+        raise ValidationError({field: gettext("A country is required.")})
     country = parse_country(text)
     if country is None:
-        raise ValidationError({field: f"Unknown country {text[:100]!r}."})
+        raise ValidationError({field: gettext("Unknown country %(text)s.") % {"text": repr(text[:100])}})
     return country
 
 
 def check_date(date: dt.date | None, precision: str, *, field: str = "date") -> None:
     if date is None:
-        raise ValidationError({field: "A date is required."})
+        raise ValidationError({field: gettext("A date is required.")})
     if precision not in Precision.values:
         raise ValidationError({field: f"Unknown date precision {precision!r}."})
     if date > timezone.now().date():
-        raise ValidationError({field: f"The date {format_partial_date(date, precision)} is in the future."})
+        raise ValidationError(
+            {field: gettext("The date %(day)s is in the future.") % {"day": format_partial_date(date, precision)}}
+        )
 
 
 def check_text(value: str, *, field: str) -> str:
     value = (value or "").strip()
     if len(value) > MAX_TEXT:
-        raise ValidationError({field: f"At most {MAX_TEXT:,} characters ({len(value):,} given)."})
+        raise ValidationError(
+            {
+                field: gettext("At most %(n)s characters (%(given)s given).")
+                % {"n": f"{MAX_TEXT:,}", "given": f"{len(value):,}"}
+            }
+        )
     return value
 
 
 def check_sources(sources: Sequence[Source] | None) -> list[Source]:
     sources = [s for s in (sources or []) if s is not None]
     if not sources:
-        raise ValidationError({"sources": "At least one source is required: nothing is recorded without one."})
+        raise ValidationError({"sources": gettext("At least one source is required: nothing is recorded without one.")})
     return sources
 
 
@@ -128,7 +138,12 @@ def whole_number(value: object, *, field: str, minimum: int = 0) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 10:
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= MAX_INT:
-        raise ValidationError({field: f"Must be a whole number from {minimum} to {MAX_INT:,}."})
+        raise ValidationError(
+            {
+                field: gettext("Must be a whole number from %(low)s to %(high)s.")
+                % {"low": minimum, "high": f"{MAX_INT:,}"}
+            }
+        )
     return value
 
 
@@ -151,16 +166,21 @@ def check_nationalities(
     for value, count in nationalities:
         country = resolve_country(value, field=field)
         if any(country.pk == seen.pk for seen, _ in out):
-            raise ValidationError({field: f"{country.name} is given twice."})
+            raise ValidationError({field: gettext("%(country)s is given twice.") % {"country": country.name}})
         number = None
         if count is not None and count != "":
             try:
                 number = whole_number(count, field=field)
             except ValidationError:
-                message = f"The count for {country.name} must be a whole number from 0 to {MAX_INT:,}."
+                message = gettext("The count for %(country)s must be a whole number from 0 to %(high)s.") % {
+                    "country": country.name,
+                    "high": f"{MAX_INT:,}",
+                }
                 raise ValidationError({field: message}) from None
             if people is not None and number > people:
-                message = f"The count for {country.name} ({number:,}) is more than the {people:,} people transferred."
+                message = gettext(
+                    "The count for %(country)s (%(n)s) is more than the %(people)s people transferred."
+                ) % {"country": country.name, "n": f"{number:,}", "people": f"{people:,}"}
                 raise ValidationError({field: message})
         out.append((country, number))
     return out
@@ -181,7 +201,12 @@ def check_people_totals(arrangement_ids: Iterable[int], *, field: str = "people"
             .exists()
         )
         if over:
-            raise ValidationError({field: f"The people transferred under one arrangement would pass {MAX_INT:,}."})
+            raise ValidationError(
+                {
+                    field: gettext("The people transferred under one arrangement would pass %(high)s.")
+                    % {"high": f"{MAX_INT:,}"}
+                }
+            )
 
 
 def content_key(**fields: Any) -> str:

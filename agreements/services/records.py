@@ -13,11 +13,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from ..caching import data_changed
 from ..dates import Precision
 from ..models import (
+    LANGUAGE_TAG,
     Actor,
     Arrangement,
     Country,
@@ -99,7 +101,7 @@ def get_or_create_source(
     if existing is not None:
         return Found(existing, False, differences(existing, given))
     if not publisher.strip():
-        raise ValidationError({"source_publisher": "A new source needs its publisher."})
+        raise ValidationError({"source_publisher": gettext("A new source needs its publisher.")})
     if kind and kind not in Source.Kind.values:
         raise ValidationError({"source_kind": f"Unknown source kind {kind!r}."})
     if published is not None:
@@ -107,10 +109,10 @@ def get_or_create_source(
     if archive_url:
         archive_url = clean_http_url(archive_url, field="archive_url")
     if len(title) > 500:
-        raise ValidationError({"source_title": "A title has at most 500 characters."})
+        raise ValidationError({"source_title": gettext("A title has at most 500 characters.")})
     for name, value in (("source_publisher", publisher), ("source_origin", origin)):
         if len(value.strip()) > 200:
-            raise ValidationError({name: "At most 200 characters."})
+            raise ValidationError({name: gettext("At most 200 characters.")})
     source = Source(
         url=url,
         normalized_url=normalized,
@@ -143,9 +145,9 @@ def get_or_create_actor(
     """The actor with this name (the same name key: any case, in every alphabet, spacing aside), or a new one."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"actor": "An actor is required."})
+        raise ValidationError({"actor": gettext("An actor is required.")})
     if len(name) > 200:
-        raise ValidationError({"actor": "An actor's name has at most 200 characters."})
+        raise ValidationError({"actor": gettext("An actor's name has at most 200 characters.")})
     if kind and kind not in Actor.Kind.values:
         raise ValidationError({"actor_kind": f"Unknown actor kind {kind!r}."})
     country_obj = resolve_country(country, field="actor_country") if country else None
@@ -178,7 +180,9 @@ def get_or_create_arrangement(
     sending = resolve_country(sending_state, field="sending_state")
     receiving = resolve_country(receiving_country, field="receiving_country")
     if sending.pk == receiving.pk:
-        raise ValidationError({"receiving_country": "The receiving country must differ from the sending state."})
+        raise ValidationError(
+            {"receiving_country": gettext("The receiving country must differ from the sending state.")}
+        )
     pair = {"sending_state": sending, "receiving_country": receiving}
     existing = Arrangement.objects.select_for_update().filter(**pair).first()
     if existing is not None:
@@ -306,9 +310,9 @@ def log_statement(
     country, it may report the cumulative number of people transferred so far (`people_total`).
     """
     if actor is None:
-        raise ValidationError({"actor": "A statement needs its actor."})
+        raise ValidationError({"actor": gettext("A statement needs its actor.")})
     if not stance:
-        raise ValidationError({"stance": "A statement needs a stance."})
+        raise ValidationError({"stance": gettext("A statement needs a stance.")})
     if stance not in Statement.Stance.values:
         raise ValidationError({"stance": f"Unknown stance {stance!r}; one of {', '.join(Statement.Stance.values)}."})
     check_date(date, precision)
@@ -317,7 +321,7 @@ def log_statement(
     quote = check_text(quote, field="quote")
     paraphrase = check_text(paraphrase, field="paraphrase")
     if not quote and not paraphrase:
-        raise ValidationError({"quote": "A statement needs a quote or a paraphrase."})
+        raise ValidationError({"quote": gettext("A statement needs a quote or a paraphrase.")})
     sending = resolve_country(sending_state, field="sending_state")
     receiving = []
     for value in receiving_countries:
@@ -325,7 +329,7 @@ def log_statement(
         if country not in receiving:
             receiving.append(country)
     if status and not receiving:
-        raise ValidationError({"status": "A status change needs a receiving country."})
+        raise ValidationError({"status": gettext("A status change needs a receiving country.")})
     nationalities = list(nationalities)
     if nationalities and not (status and len(receiving) == 1):
         message = "Nationalities belong to a transfer: give the status it records and one receiving country."
@@ -424,11 +428,11 @@ def _check_term(*, kind: str, value: str, date: dt.date | None, precision: str) 
         raise ValidationError({"value": f"At most 500 characters ({len(value):,} given)."})
     if kind in Term.DATED:
         if date is None:
-            raise ValidationError({"date": "This term is a date: give it (YYYY-MM-DD, YYYY-MM or YYYY)."})
+            raise ValidationError({"date": gettext("This term is a date: give it (YYYY-MM-DD, YYYY-MM or YYYY).")})
         if kind != Term.Kind.EXPIRES:
             check_date(date, precision)
     elif not value:
-        raise ValidationError({"value": "Say what the term is."})
+        raise ValidationError({"value": gettext("Say what the term is.")})
     return value
 
 
@@ -450,7 +454,7 @@ def record_term(
     Date terms (signed, in force, expires) need a date — an expiry may lie ahead; the others need a value.
     """
     if source is None:
-        raise ValidationError({"sources": "A term needs its source: nothing is recorded without one."})
+        raise ValidationError({"sources": gettext("A term needs its source: nothing is recorded without one.")})
     value = _check_term(kind=kind, value=value, date=date, precision=precision)
     arrangement = get_or_create_arrangement(
         sending_state=sending_state, receiving_country=receiving_country, user=user, reason=reason
@@ -470,11 +474,11 @@ def retract_record(*, obj: StatusChange | Statement, user: User, reason: str) ->
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "A retraction needs a reason."})
+        raise ValidationError({"reason": gettext("A retraction needs a reason.")})
     if len(reason) > 500:
-        raise ValidationError({"reason": "At most 500 characters."})
+        raise ValidationError({"reason": gettext("At most 500 characters.")})
     if obj.retracted_at is not None:
-        raise ValidationError({"reason": "This record is already retracted."})
+        raise ValidationError({"reason": gettext("This record is already retracted.")})
     records: list[Any] = [obj]
     if isinstance(obj, Statement):
         records += list(obj.status_changes.all())
@@ -498,7 +502,8 @@ EDITABLE_FIELDS = {
     Actor: {"name", "role", "kind", "country"},
     Arrangement: {"summary"},
     StatusChange: {"status", "date", "date_precision", "note", "people"},
-    Statement: {"stance", "date", "date_precision", "quote", "paraphrase", "actor"},
+    # The quote stays as said; its language and an optional translation (with who made it) are corrected with it.
+    Statement: {"stance", "date", "date_precision", "quote", "paraphrase", "actor", *Statement.TRANSLATION_FIELDS},
     Term: {"value", "date", "date_precision"},
 }
 
@@ -511,6 +516,23 @@ def _replace_nationalities(change: StatusChange, nationalities: Nationalities, *
         old.delete()
     history = {"default_user": history_user(user), "default_change_reason": reason[:100]}
     bulk_create_with_history(new_nationalities(change, nationalities), TransferNationality, **history)
+
+
+def _check_translation(statement: Statement, changes: dict[str, Any]) -> None:
+    """A quote's language is a language tag; a translation is of a quote and names its own language."""
+    for name in ("quote_language", "translation_language"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+            if changes[name] or name == "quote_language":
+                try:
+                    LANGUAGE_TAG(changes[name])
+                except ValidationError as exc:
+                    raise ValidationError({name: exc.messages}) from None
+    translation = changes.get("translation", statement.translation)
+    if translation and not changes.get("quote", statement.quote):
+        raise ValidationError({"translation": gettext("A translation is of a quote: give the quote as said first.")})
+    if translation and not changes.get("translation_language", statement.translation_language):
+        raise ValidationError({"translation_language": gettext("Say which language the translation is in (e.g. es).")})
 
 
 def record_version(obj: Any) -> int:
@@ -530,7 +552,7 @@ def correct_record(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Every correction needs a reason."})
+        raise ValidationError({"reason": gettext("Every correction needs a reason.")})
     obj = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
     if expected_version is not None and record_version(obj) != expected_version:
         raise ValidationError(
@@ -543,9 +565,11 @@ def correct_record(
         raise ValidationError({sorted(unknown)[0]: "This field cannot be corrected here."})
     if changes.get("archive_url"):
         changes["archive_url"] = clean_http_url(changes["archive_url"], field="archive_url")
-    for name in ("note", "quote", "paraphrase", "summary", "value"):
+    for name in ("note", "quote", "paraphrase", "summary", "value", "translation", "translator"):
         if name in changes:
             changes[name] = check_text(changes[name], field=name)
+    if isinstance(obj, Statement):
+        _check_translation(obj, changes)
     if isinstance(obj, Term):
         _check_term(
             kind=obj.kind,
@@ -580,17 +604,17 @@ def correct_record(
     if isinstance(obj, Statement) and not (
         changes.get("quote", obj.quote) or changes.get("paraphrase", obj.paraphrase)
     ):
-        raise ValidationError({"quote": "A statement needs a quote or a paraphrase."})
+        raise ValidationError({"quote": gettext("A statement needs a quote or a paraphrase.")})
     for name in ("name", "publisher", "origin"):
         if name in changes:
             changes[name] = (changes[name] or "").strip()
     if isinstance(obj, Actor) and "name" in changes:
         if not changes["name"]:
-            raise ValidationError({"name": "An actor needs a name."})
+            raise ValidationError({"name": gettext("An actor needs a name.")})
         if Actor.objects.filter(name_key=name_key(changes["name"])).exclude(pk=obj.pk).exists():
             raise ValidationError({"name": f"Another actor is already named {changes['name']!r} (in any case)."})
     if isinstance(obj, Source) and "publisher" in changes and not changes["publisher"]:
-        raise ValidationError({"publisher": "A source needs its publisher."})
+        raise ValidationError({"publisher": gettext("A source needs its publisher.")})
     if isinstance(obj, StatusChange):  # its arrangement's derived state is rewritten below: queue up
         Arrangement.objects.select_for_update().filter(pk=obj.arrangement_id).exists()
     for name, value in changes.items():

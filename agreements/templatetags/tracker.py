@@ -1,4 +1,5 @@
-"""Template helpers: dates at their precision, status labels and colours, a dictionary look-up."""
+"""Template helpers: dates at their precision and in the reader's language, status labels and colours, a dictionary
+look-up."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from agreements import localize
 from agreements.dates import format_partial_date, humanize_partial_date
 from agreements.models import status_label
 
@@ -24,6 +26,36 @@ def partial_date(value: dt.date | None, precision: str) -> str:
 def partial_date_iso(value: dt.date | None, precision: str) -> str:
     """A date for machines (the datetime attribute of <time>): at its precision."""
     return format_partial_date(value, precision)
+
+
+@register.filter
+def long_date(value: dt.date | dt.datetime | None) -> str:
+    """A day for readers in the active language: `5 May 2025`, `5 de mayo de 2025`."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return localize.long_date(value)
+
+
+@register.filter
+def short_date(value: dt.date | dt.datetime | None) -> str:
+    """A day in tables in the active language: `5 May 2025`, `5 may 2025`."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return localize.short_date(value)
+
+
+@register.filter
+def short_datetime(value: dt.datetime | None) -> str:
+    """A moment in tables in the active language: `5 May 2025 14:03`."""
+    if value is None:
+        return ""
+    return localize.short_datetime(timezone.localtime(value) if timezone.is_aware(value) else value)
+
+
+@register.filter
+def region(value: str) -> str:
+    """A region or subregion of the reference data, in the active language where CLDR names it."""
+    return localize.region_name(value)
 
 
 @register.filter(name="status_label")

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -38,7 +40,11 @@ def source(request: HttpRequest, pk: int) -> HttpResponse:
         "editing": is_editor(request.user),
     }
     title = f"{source.publisher}: {source.title}" if source.title else source.publisher
-    context |= share_context(request, title=title, description=f"A source on record: {title}, and what cites it.")
+    context |= share_context(
+        request,
+        title=title,
+        description=gettext("A source on record: %(title)s, and what cites it.") % {"title": title},
+    )
     return render(request, "agreements/source.html", context)
 
 
@@ -96,12 +102,12 @@ def editor_archive_source(request: HttpRequest, pk: int) -> HttpResponse:
 
     source = get_object_or_404(Source, pk=pk)
     enqueue("agreements.tasks.archive_sources", [source.pk], True)
-    messages.success(request, f"Archiving queued for {source.url}.")
+    messages.success(request, gettext("Archiving queued for %(url)s.") % {"url": source.url})
     return redirect(source.get_absolute_url())
 
 
 class ResolveDriftForm(forms.Form):
-    resolution = forms.CharField(max_length=200, help_text="What you checked, e.g. “only the headline changed”.")
+    resolution = forms.CharField(max_length=200, help_text=_("What you checked, e.g. “only the headline changed”."))
 
 
 @editor_required
@@ -111,8 +117,8 @@ def editor_resolve_drift(request: HttpRequest, pk: int) -> HttpResponse:
     drift = get_object_or_404(SourceDrift, source_id=pk, resolved_at__isnull=True)
     form = ResolveDriftForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say what you checked before resolving.")
+        messages.error(request, gettext("Say what you checked before resolving."))
     else:
         services.close_drift(source_id=drift.source_id, resolution=form.cleaned_data["resolution"], user=request.user)
-        messages.success(request, f"Resolved: {drift.source}.")
+        messages.success(request, gettext("Resolved: %(source)s.") % {"source": drift.source})
     return redirect("agreements:editor")

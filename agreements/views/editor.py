@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -80,7 +82,7 @@ def editor_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _log_view(form_class: Any, title: str, done: Callable[[Any], str], template: str = "") -> Callable[..., Any]:
+def _log_view(form_class: Any, title: Any, done: Callable[[Any], str], template: str = "") -> Callable[..., Any]:
     """An editor page that shows `form_class` and, on a valid POST, saves it through the services, says
     `done(record)` and goes back to the editor's home. `?sending_state=` and `?country=` pre-fill the pair."""
 
@@ -113,20 +115,27 @@ def _log_view(form_class: Any, title: str, done: Callable[[Any], str], template:
 
 
 def _statement_done(statement: Statement) -> str:
-    countries = ", ".join(a.receiving_country.name for a in statement.arrangements.all()) or "policy"
-    return f"Statement by {statement.actor.name} logged ({countries})."
+    countries = ", ".join(a.receiving_country.local_name for a in statement.arrangements.all()) or _("policy")
+    return _("Statement by %(actor)s logged (%(countries)s).") % {"actor": statement.actor.name, "countries": countries}
 
 
-editor_statement = _log_view(StatementForm, "Log a statement", _statement_done, "agreements/editor/statement.html")
+editor_statement = _log_view(
+    StatementForm, gettext_lazy("Log a statement"), _statement_done, "agreements/editor/statement.html"
+)
 editor_status_change = _log_view(
     StatusChangeForm,
-    "Log a status change",
-    lambda change: f"{change.arrangement}: {change.get_status_display()} recorded.",
+    gettext_lazy("Log a status change"),
+    lambda change: (
+        _("%(arrangement)s: %(status)s recorded.")
+        % {"arrangement": change.arrangement, "status": change.get_status_display()}
+    ),
 )
 editor_term = _log_view(
     TermForm,
-    "Record a term of an arrangement",
-    lambda term: f"{term.arrangement}: {term.get_kind_display()} recorded.",
+    gettext_lazy("Record a term of an arrangement"),
+    lambda term: (
+        _("%(arrangement)s: %(kind)s recorded.") % {"arrangement": term.arrangement, "kind": term.get_kind_display()}
+    ),
 )
 
 
@@ -150,9 +159,14 @@ def editor_verify(request: HttpRequest, pk: int) -> HttpResponse:
             show_errors(form, exc)
         else:
             services.verify_arrangement(arrangement=arrangement, user=request.user, note=form.cleaned_data["note"])
-            messages.success(request, f"{arrangement}: verified as still accurate.")
+            messages.success(request, _("%(arrangement)s: verified as still accurate.") % {"arrangement": arrangement})
             return HttpResponseRedirect(target)
-    return render(request, "agreements/editor/form.html", {"form": form, "title": f"Verify {arrangement}"}, status=400)
+    return render(
+        request,
+        "agreements/editor/form.html",
+        {"form": form, "title": _("Verify %(arrangement)s") % {"arrangement": arrangement}},
+        status=400,
+    )
 
 
 def _record(kind: str, pk: int) -> tuple[Any, Any]:
@@ -181,7 +195,7 @@ def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             show_errors(form, exc, names={})
         else:
-            messages.success(request, f"Corrected: {obj}.")
+            messages.success(request, _("Corrected: %(record)s.") % {"record": obj})
             return redirect("agreements:editor")
     status = 400 if request.method == "POST" else 200
     history = list(obj.history.select_related("history_user").order_by("-history_date")[:20])
@@ -196,7 +210,7 @@ def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return render(
         request,
         "agreements/editor/form.html",
-        {"form": form, "title": f"Correct {obj}", "history": history, **actions},
+        {"form": form, "title": _("Correct %(record)s") % {"record": obj}, "history": history, **actions},
         status=status,
     )
 
@@ -205,7 +219,7 @@ def editor_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def editor_retract(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if kind not in RETRACTABLE:
         raise Http404("Only statements and status changes are retracted.")
-    _, obj = _record(kind, pk)
+    _model, obj = _record(kind, pk)
     form = RetractForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -213,10 +227,15 @@ def editor_retract(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             show_errors(form, exc, names={})
         else:
-            messages.success(request, f"Retracted: {obj}.")
+            messages.success(request, _("Retracted: %(record)s.") % {"record": obj})
             return redirect("agreements:editor")
     status = 400 if request.method == "POST" else 200
-    return render(request, "agreements/editor/form.html", {"form": form, "title": f"Retract {obj}"}, status=status)
+    return render(
+        request,
+        "agreements/editor/form.html",
+        {"form": form, "title": _("Retract %(record)s") % {"record": obj}},
+        status=status,
+    )
 
 
 @editor_required
@@ -227,7 +246,7 @@ def editor_check_source(request: HttpRequest, pk: int) -> HttpResponse:
 
     source = get_object_or_404(Source, pk=pk)
     enqueue("agreements.tasks.check_sources", [source.pk])
-    messages.success(request, f"Link check queued for {source.url}.")
+    messages.success(request, _("Link check queued for %(url)s.") % {"url": source.url})
     return redirect("agreements:editor-correct", kind="source", pk=source.pk)
 
 

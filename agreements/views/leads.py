@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -60,10 +61,10 @@ def editor_lead_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     lead = get_object_or_404(Lead, pk=pk)
     if action == "dismiss":
         services.set_lead_state(lead, Lead.State.DISMISSED)
-        messages.success(request, f"Dismissed: {lead.title}")
+        messages.success(request, gettext("Dismissed: %(title)s") % {"title": lead.title})
     elif action == "snooze":
         services.set_lead_state(lead, Lead.State.SNOOZED, until=timezone.now() + SNOOZE)
-        messages.success(request, f"Snoozed for a week: {lead.title}")
+        messages.success(request, gettext("Snoozed for a week: %(title)s") % {"title": lead.title})
     return redirect("agreements:editor-leads")
 
 
@@ -81,9 +82,9 @@ def editor_add_watch(request: HttpRequest, what: str) -> HttpResponse:
         except ValidationError as exc:
             show_errors(form, exc, names={})
         else:
-            messages.success(request, "Feed watched." if what == "feed" else "Keyword rule added.")
+            messages.success(request, gettext("Feed watched.") if what == "feed" else gettext("Keyword rule added."))
             return redirect("agreements:editor-leads")
-    title = "Watch a feed" if what == "feed" else "Add a keyword rule"
+    title = gettext("Watch a feed") if what == "feed" else gettext("Add a keyword rule")
     return render(request, "agreements/editor/form.html", {"form": form, "title": title}, status=400)
 
 

@@ -10,11 +10,14 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..dates import Precision, humanize_partial_date
 from ..exporters import csv_lines, record_rows
 from ..figures import country_timelines, headline, sender_flows, sender_timeline, status_counts
 from ..forms import ALL_SENDING_STATES, MapQuery, RecordsExportForm
+from ..localize import collation_key, is_default_language, sort_countries
 from ..mapstate import MapState, step_at, timeline_steps
 from ..models import PUBLIC_HISTORY, Actor, Arrangement, Country, Statement, StatusChange, status_label
 from ..querysets import history_entries, sources_of
@@ -49,9 +52,7 @@ def status_css(request: HttpRequest) -> HttpResponse:
 
 def _sending_states() -> list[Any]:
     """Sending states that have at least one arrangement with a status, for the selector."""
-    return list(
-        Country.objects.filter(arrangements_sent__status__gt="").distinct().order_by("name").only("iso2", "name")
-    )
+    return sort_countries(Country.objects.filter(arrangements_sent__status__gt="").distinct().only("iso2", "name"))
 
 
 def _map_state(request: HttpRequest) -> tuple[MapQuery, str, date | None]:
@@ -108,31 +109,47 @@ def home(request: HttpRequest) -> HttpResponse:
     steps = timeline_steps()
     context |= {
         "sending_states": _sending_states(),
-        "countries": Country.objects.order_by("name").only("iso2", "name"),
+        "countries": sort_countries(Country.objects.only("iso2", "name")),
         "selected": selected,
         "steps": steps,
         "step_index": step_at(steps, as_of),
         "as_of_display": humanize_partial_date(as_of, Precision.DAY) if as_of else steps[-1].label if steps else "",
+        "map_strings": map_strings(),
     }
-    context |= _map_share(request, MapState(sending, as_of, selected or ""), sending_name, "Map")
+    context |= _map_share(request, MapState(sending, as_of, selected or ""), sending_name, _("Map"))
     return render(request, "agreements/home.html", context)
+
+
+def map_strings() -> dict[str, Any]:
+    """The map script's words in the reader's language (json_script "map-strings"): no text is made in JavaScript.
+    Outside English, the countries' names too (the map API keeps the record's English names)."""
+    names = {} if is_default_language() else {c.iso2: c.local_name for c in Country.objects.only("iso2", "name")}
+    return {
+        "error": _("The map could not be drawn: %(error)s"),
+        "disputed": _("disputed"),
+        "stale": _("not verified recently"),
+        "names": names,
+    }
 
 
 def _map_share(request: HttpRequest, state: MapState, name: str, page: str) -> dict[str, Any]:
     """Share card, embed and citation of a view of the map (the map page, the countries table)."""
-    when = f", as of {state.day_display}" if state.as_of else ""
+    when = _(", as of %(day)s") % {"day": state.day_display} if state.as_of else ""
+    words = {"page": page, "name": name, "when": when}
     return share_context(
         request,
-        title=f"{page}: {name}{when}",
-        description=(
-            f"Countries that {name} approached or agreed with to take deported people who are not their "
-            f"nationals{when}, by status, each backed by sources you can open."
-        ),
+        title=_("%(page)s: %(name)s%(when)s") % words,
+        description=_(
+            "Countries that %(name)s approached or agreed with to take deported people who are not their "
+            "nationals%(when)s, by status, each backed by sources you can open."
+        )
+        % words,
         image=f"{reverse('agreements:map-png')}?{state.query()}",
-        image_alt=f"World map of third-country deportation arrangements for {name}{when}, coloured by status",
+        image_alt=_("World map of third-country deportation arrangements for %(name)s%(when)s, coloured by status")
+        % words,
         embed=f"{reverse('agreements:embed-map')}?{state.query()}",
-        embed_title=f"Third-Country Tracker: map of third-country deportation arrangements for {name}",
-        embed_what=f"the map for {name}{when}",
+        embed_title=_("Third-Country Tracker: map of third-country deportation arrangements for %(name)s") % words,
+        embed_what=_("the map for %(name)s%(when)s") % words,
         permalink=f"{request.path}?{state.query(pin=True, country=state.country)}",
     )
 
@@ -178,16 +195,16 @@ def country_panel(request: HttpRequest, iso2: str) -> HttpResponse:
 
 STATUS_ORDER = {value: i for i, value in enumerate(Arrangement.Status.values)}
 COUNTRY_COLUMNS = [
-    ("name", "Country"),
+    ("name", gettext_lazy("Country")),
     ("iso2", "ISO"),
-    ("region", "Region"),
-    ("status", "Status"),
-    ("since", "Since"),
-    ("people", "People transferred"),
+    ("region", gettext_lazy("Region")),
+    ("status", gettext_lazy("Status")),
+    ("since", gettext_lazy("Since")),
+    ("people", gettext_lazy("People transferred")),
 ]
 # Status, since and people sort countries with reports apart from those without (descending: reports first).
 COUNTRY_SORTS: dict[str, Any] = {
-    "name": lambda c, a: c.name,
+    "name": lambda c, a: collation_key(c.local_name),
     "iso2": lambda c, a: c.iso2,
     "region": lambda c, a: (c.region, c.subregion, c.name),
     "status": lambda c, a: (a is not None, STATUS_ORDER.get(a.at_status, 99) if a else 0, c.name),
@@ -234,13 +251,13 @@ def countries(request: HttpRequest) -> HttpResponse:
             "senders": others,
             "as_of": as_of,
         }
-        | _map_share(request, MapState(sending, as_of), _sending_name(sending), "Countries"),
+        | _map_share(request, MapState(sending, as_of), _sending_name(sending), _("Countries")),
     )
 
 
 def _sending_name(sending: str) -> str:
     """The name of a map's sending state ("every sending state" for all of them), for titles."""
-    return "every sending state" if _senders(sending) is None else Country.objects.get(pk=sending).name
+    return _("every sending state") if _senders(sending) is None else Country.objects.get(pk=sending).local_name
 
 
 def country(request: HttpRequest, iso2: str) -> HttpResponse:
@@ -279,7 +296,8 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
             "receiving": receiving,
             "sending": sending,
             "timelines": country_timelines(country, arrangement_ids),
-            "flows": sender_flows(country.pk, country.name) if sending else None,
+            "flows": sender_flows(country.pk, country.local_name) if sending else None,
+            "map_strings": map_strings() if sending else None,
             "flows_query": urlencode({"sending_state": country.pk, "transfer": "true"}),
             "legend": status_counts(sending),
             "timeline": timeline,
@@ -295,26 +313,37 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
 
 def _country_share(request: HttpRequest, country: Country, arrangements: list[Any]) -> dict[str, Any]:
     """A country page's share card (its status card picture), embed (its card) and description."""
+    name = country.local_name
     statuses = [
-        f"{a.sending_state.name}: {status_label(a.at_status)} since "
-        f"{humanize_partial_date(a.at_status_date, a.at_status_precision)}"
+        _("%(sender)s: %(status)s since %(day)s")
+        % {
+            "sender": a.sending_state.local_name,
+            "status": status_label(a.at_status),
+            "day": humanize_partial_date(a.at_status_date, a.at_status_precision),
+        }
         for a in arrangements
         if a.receiving_country_id == country.pk
     ]
     sent = sum(1 for a in arrangements if a.sending_state_id == country.pk)
-    parts = statuses or [f"no reports of a sending state approaching {country.name}"]
+    parts = statuses or [_("no reports of a sending state approaching %(country)s") % {"country": name}]
     if sent:
         parts.append(
-            f"as a sending state, arrangements with {sent} receiving {'country' if sent == 1 else 'countries'}"
+            ngettext(
+                "as a sending state, arrangements with %(n)d receiving country",
+                "as a sending state, arrangements with %(n)d receiving countries",
+                sent,
+            )
+            % {"n": sent}
         )
     return share_context(
         request,
-        title=country.name,
-        description=f"{country.name}, third-country deportation arrangements: {'; '.join(parts)}. With sources.",
+        title=name,
+        description=_("%(country)s, third-country deportation arrangements: %(parts)s. With sources.")
+        % {"country": name, "parts": "; ".join(parts)},
         image=reverse("agreements:country-card", args=[country.iso2]),
-        image_alt=f"{country.name}: status of third-country deportation arrangements",
+        image_alt=_("%(country)s: status of third-country deportation arrangements") % {"country": name},
         embed=reverse("agreements:embed-country", args=[country.iso2]),
-        embed_what=f"{country.name}'s status and timeline",
+        embed_what=_("%(country)s's status and timeline") % {"country": name},
         embed_height=CARD_EMBED_HEIGHT,
     )
 
@@ -327,8 +356,8 @@ def actor(request: HttpRequest, slug: str) -> HttpResponse:
     share = share_context(
         request,
         title=actor.name,
-        description=f"{actor.name} ({about}): {len(statements)} statement(s) on record, by date, with stance and "
-        "sources.",
+        description=_("%(name)s (%(about)s): %(n)d statement(s) on record, by date, with stance and sources.")
+        % {"name": actor.name, "about": about, "n": len(statements)},
     )
     return render(request, "agreements/actor.html", {"actor": actor, "statements": statements} | share)
 
@@ -337,6 +366,6 @@ def changes(request: HttpRequest) -> HttpResponse:
     """Every edit, newest first, with who made it and why: the public record of changes."""
     entries = history_entries(PUBLIC_HISTORY, limit=CHANGES_SHOWN)
     share = share_context(
-        request, title="Changes", description="Every edit to the record, newest first: who made it and why."
+        request, title=_("Changes"), description=_("Every edit to the record, newest first: who made it and why.")
     )
     return render(request, "agreements/changes.html", {"entries": entries} | share)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 
 from django import forms
@@ -10,12 +11,18 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .. import services
 from ..exporters import arrangements_geojson, list_csv, list_json
 from ..lists import PAGE_SIZE, SPECS, filter_errors
+from ..localize import sort_by_name
 from ..share import share_context
 from .pages import aria_sort
+
+
+def _label(labels: dict[str, str], value: str) -> str:
+    return labels.get(value, value)
 
 
 def _facet_fields(spec: Any, fs: Any, counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
@@ -25,11 +32,6 @@ def _facet_fields(spec: Any, fs: Any, counts: dict[str, dict[str, int]]) -> list
     for bound in fs.form:
         facet = facets.get(bound.name)
         item: dict[str, Any] = {"field": bound, "kind": "plain", "options": []}
-        # The fieldset's legend names the group; each control gets its own accessible name too.
-        widgets = getattr(bound.field.widget, "widgets", None) or [bound.field.widget]
-        for index, widget in enumerate(widgets):
-            part = f" ({('from', 'to')[index]})" if len(widgets) == 2 else ""
-            widget.attrs.setdefault("aria-label", f"{bound.label}{part}")
         if facet is not None:
             per_value = counts.get(bound.name, {})
             labels = facet.labels() if facet.labels else {}
@@ -42,7 +44,7 @@ def _facet_fields(spec: Any, fs: Any, counts: dict[str, dict[str, int]]) -> list
                 ]
             else:
                 current = str(bound.value() or "")
-                values = sorted(set(per_value) | ({current} if current else set()), key=lambda v: labels.get(v, v))
+                values = sort_by_name(set(per_value) | ({current} if current else set()), partial(_label, labels))
                 item["kind"] = "select"
                 item["options"] = [
                     (v, labels.get(v, v), per_value.get(v, 0), v.casefold() == current.casefold()) for v in values
@@ -86,7 +88,8 @@ def research_list(request: HttpRequest, slug: str) -> HttpResponse:
     } | share_context(
         request,
         title=str(spec.title),
-        description=f"{spec.title}: {page.paginator.count} on record under this filter, with sources; CSV and JSON.",
+        description=_("%(title)s: %(count)s on record under this filter, with sources; CSV and JSON.")
+        % {"title": spec.title, "count": page.paginator.count},
     )
     template = "agreements/_list_body.html" if getattr(request, "htmx", False) else "agreements/list.html"
     return render(request, template, context, status=200 if fs.is_valid() else 400)

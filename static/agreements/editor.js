@@ -6,6 +6,8 @@ const status = document.getElementById("source-status");
 const newSource = document.getElementById("new-source");
 const lookupUrl = form && (form.dataset.lookupUrl || "/editor/source-lookup/");
 let timer = null;
+// The words come from the page (json_script "editor-strings", in the editor's language).
+const strings = JSON.parse(document.getElementById("editor-strings")?.textContent || "{}");
 
 async function lookUp() {
   const url = urlInput.value.trim();
@@ -21,10 +23,11 @@ async function lookUp() {
     status.textContent = info.error;
     if (newSource) newSource.hidden = false;
   } else if (info.exists) {
-    status.textContent = `Source on record: ${info.cited_as}${info.title ? ` — ${info.title}` : ""}${info.published ? ` (${info.published})` : ""}. It will be reused.`;
+    const cited = `${info.cited_as}${info.title ? ` — ${info.title}` : ""}${info.published ? ` (${info.published})` : ""}`;
+    status.textContent = (strings.onRecord || "{source}").replace("{source}", cited);
     if (newSource) newSource.hidden = true;
   } else {
-    status.textContent = "A new source: reading the page for its publisher, title, date and kind…";
+    status.textContent = strings.newSource || "";
     if (newSource) newSource.hidden = false;
     await readPage(url);
   }
@@ -33,7 +36,7 @@ async function lookUp() {
 // A URL not on record: the server fetches the page (safe fetcher) and answers with what its metadata states. Only
 // empty fields are filled, so nothing the editor typed is overwritten; the editor confirms or edits each one.
 const FILLED = { publisher: "id_source_publisher", origin: "id_source_origin", title: "id_source_title", published: "id_source_date", kind: "id_source_kind" };
-const LABELS = { publisher: "publisher", title: "title", published: "publication date", kind: "kind" };
+const LABELS = { publisher: strings.publisher, title: strings.title, published: strings.published, kind: strings.kind };
 async function readPage(url) {
   const token = form.querySelector("input[name=csrfmiddlewaretoken]");
   const body = new URLSearchParams({ url });
@@ -45,7 +48,7 @@ async function readPage(url) {
   const info = await response.json();
   if (urlInput.value.trim() !== url) return; // the editor has pasted another URL since
   if (!info.valid || info.error) {
-    status.textContent = `${info.error} Give its publisher (and title, date and kind if you have them).`;
+    status.textContent = `${info.error} ${strings.giveDetails || ""}`;
     return;
   }
   const filled = [];
@@ -58,8 +61,8 @@ async function readPage(url) {
   }
   const missing = (info.missing || []).map((name) => LABELS[name] || name);
   status.textContent =
-    (filled.length ? "Filled from the page — check each field before saving." : "The page states none of the source's details.") +
-    (missing.length ? ` Not found on the page: ${missing.join(", ")}.` : "");
+    (filled.length ? strings.filled || "" : strings.noDetails || "") +
+    (missing.length ? ` ${(strings.notFound || "{fields}").replace("{fields}", missing.join(", "))}` : "");
 }
 
 if (urlInput && status) {
@@ -95,7 +98,7 @@ for (const rows of document.querySelectorAll(".nationality-rows")) {
   const more = document.createElement("button");
   more.type = "button";
   more.className = "link add-nationality";
-  more.textContent = "Add another nationality";
+  more.textContent = strings.addNationality || "+";
   more.hidden = all.every((row) => !row.hidden);
   more.addEventListener("click", () => {
     const next = all.find((row) => row.hidden);

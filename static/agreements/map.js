@@ -45,7 +45,7 @@ async function select(iso2, { push = true, focus = true } = {}) {
   if (push) pushUrl();
   view.restyle(iso2);
   if (!iso2) return showHint();
-  const url = `/countries/${encodeURIComponent(iso2)}/panel/?${query()}`;
+  const url = `${mapEl.dataset.countriesUrl}${encodeURIComponent(iso2)}/panel/?${query()}`;
   await htmx.ajax("GET", url, { target: "#panel", swap: "innerHTML" });
   if (state.selected !== iso2) return; // a later selection won
   panel.classList.add("is-open");

@@ -6,6 +6,11 @@
 import { decodeFeatures } from "./topojson.js";
 
 const L = window.L;
+// Every word the map shows comes from the page (json_script "map-strings", in the reader's language): its error
+// message, its notes, and the countries' names when the page is not in English.
+const strings = JSON.parse(document.getElementById("map-strings")?.textContent || "{}");
+const names = strings.names || {};
+const nameOf = (entry) => names[entry.iso2] || entry.name;
 
 export async function getJson(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
@@ -16,7 +21,7 @@ export async function getJson(url) {
 export function showError(mapEl, error) {
   const message = document.createElement("p");
   message.className = "map-error";
-  message.textContent = `The map could not be drawn: ${error.message}`;
+  message.textContent = (strings.error || "%(error)s").replace("%(error)s", error.message);
   mapEl.replaceChildren(message);
 }
 
@@ -60,8 +65,8 @@ export function createMap(mapEl, onSelect) {
   }
 
   function labelOf(entry) {
-    const notes = [entry.disputed && "disputed", entry.stale && "not verified recently"].filter(Boolean);
-    return `${entry.name}: ${entry.status_label}${notes.length ? ` (${notes.join(", ")})` : ""}`;
+    const notes = [entry.disputed && strings.disputed, entry.stale && strings.stale].filter(Boolean);
+    return `${nameOf(entry)}: ${entry.status_label}${notes.length ? ` (${notes.join(", ")})` : ""}`;
   }
 
   // A shape's accessible name, status, tab stop and selection, from the current entries.
@@ -114,8 +119,10 @@ export function createMap(mapEl, onSelect) {
   const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
   async function buildLayers(topology) {
-    const name = (iso2) => (entries.get(iso2) || {}).name || "~";
-    const collator = new Intl.Collator(); // one collator: localeCompare() builds one per call, ~100 ms on a phone
+    const name = (iso2) => (entries.has(iso2) ? nameOf(entries.get(iso2)) : "~");
+    // One collator, in the page's language (accents and case aside): localeCompare() builds one per call, ~100 ms
+    // on a phone.
+    const collator = new Intl.Collator(document.documentElement.lang, { sensitivity: "base" });
     const features = decodeFeatures(topology, "countries").sort((a, b) => collator.compare(name(a.id), name(b.id)));
     await nextTask();
     const shapes = L.geoJSON(null, {
