@@ -1,7 +1,8 @@
 """The interface's language: the URL says it (`/es/…`; English unprefixed), a cookie remembers the reader's choice.
 
-A first visit (no language cookie) to an English page goes by the browser's Accept-Language, once: the choice is
-stored in the cookie and Accept-Language is never read again. Thereafter the cookie decides where an unprefixed
+A first visit (no language cookie) to an English page goes by the browser's Accept-Language, once: a redirect to
+another language stores the choice in the cookie and Accept-Language is not read again (a page already in the
+reader's language sets no cookie, so it stays cacheable). Thereafter the cookie decides where an unprefixed
 page goes, and the switcher (`language/<code>/?next=…`, on every page) changes it, keeping the current view (path
 and query). Machine readers — the API, feeds, exports, embeds, pictures, htmx fragments — are never redirected.
 """
@@ -84,9 +85,10 @@ class FirstVisitLanguageMiddleware:
                     patch_vary_headers(response, ("Accept-Language", "Cookie"))
                     return response
             shown = settings.LANGUAGE_CODE
+        # A page shown in the language its URL or Accept-Language already gives sets no cookie: a reader's first page
+        # stays public and cacheable (a shared cache stores no response that sets a cookie). Only a redirect to
+        # another language and the switcher remember a choice.
         response = self.get_response(request)
-        if shown is not None and remembered is None and response.status_code == 200:
-            _remember(response, shown)
         if translation.get_language_from_path(request.path_info) is None:
             patch_vary_headers(response, ("Cookie",))
         return response

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 
 from .caching import private
 
@@ -107,6 +108,10 @@ class PrivatePagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path_info.startswith(PRIVATE_PREFIXES) or response.cookies or _reads_a_session(request):
+        path = request.path_info
+        language = translation.get_language_from_path(path)
+        if language:  # /es/editor/ is the editor too
+            path = path.removeprefix(f"/{language}")
+        if path.startswith(PRIVATE_PREFIXES) or response.cookies or _reads_a_session(request):
             private(response)
         return response

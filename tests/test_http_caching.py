@@ -156,6 +156,13 @@ def test_the_client_s_weights_choose_the_encoding(rf):
     assert choose("") == ""
 
 
+@pytest.mark.parametrize("prefix", ["", "/es"])
+def test_subscription_pages_are_private_in_every_language(client, db, prefix):
+    """A confirmation or unsubscribe link holds one reader's token: never stored by a shared cache."""
+    response = client.get(f"{prefix}/subscribe/unsubscribe/synthetic-token/")
+    assert "no-store" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+
+
 def test_every_response_with_a_session_is_private(client, editor_client, seed):
     for url in ("/", "/arrangements/", "/api/v1/map/", "/countries/AO/", "/editor/", "/statements/export.csv"):
         response = editor_client.get(url)

@@ -102,6 +102,15 @@ def test_accept_language_only_on_the_first_visit(seed):
 
 
 @pytest.mark.django_db
+def test_a_first_visit_in_the_pages_own_language_stays_public(seed):
+    """No cookie on a page the reader gets in the language asked for: the proxy and the page cache can keep it."""
+    for accept, url in (("en-GB,en;q=0.9", "/"), ("es-419,es;q=0.9", "/es/"), ("", "/countries/RW/")):
+        response = Client(HTTP_ACCEPT_LANGUAGE=accept, HTTP_ACCEPT="text/html").get(url)
+        assert response.status_code == 200 and not response.cookies, url
+        assert response["Cache-Control"].startswith("public"), url
+
+
+@pytest.mark.django_db
 def test_machines_are_never_redirected(seed):
     browser = Client(HTTP_ACCEPT_LANGUAGE="es", HTTP_ACCEPT="text/html")
     assert browser.get("/api/v1/map/").status_code == 200
