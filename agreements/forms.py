@@ -23,6 +23,14 @@ from .models import Actor, Arrangement, Country, Source, Statement, StatusChange
 DEFAULT_SENDING_STATE = "US"
 ALL_SENDING_STATES = SendingStateField.ALL
 TEXT = {"rows": 4, "maxlength": services.MAX_TEXT}
+
+
+def text_field(label: Any, help_text: Any = "") -> forms.CharField:
+    """An optional long text (a quote, a paraphrase, a note) of at most services.MAX_TEXT characters."""
+    limit, widget = services.MAX_TEXT, forms.Textarea(attrs=TEXT)
+    return forms.CharField(label=label, required=False, max_length=limit, widget=widget, help_text=help_text)
+
+
 # Where a service's field name differs from the form's.
 SERVICE_FIELDS = {"sources": "source_url", "receiving_country": "receiving_countries", "paraphrase": "paraphrase"}
 
@@ -226,20 +234,8 @@ class StatementForm(SourcedForm):
     actor_country = CountryField(label=_("Speaks for (new actor)"), required=False)
     stance = forms.ChoiceField(label=_("Stance"), choices=[("", "—"), *Statement.Stance.choices])
     date = PartialDateField(label=_("Date of the statement"))
-    quote = forms.CharField(
-        label=_("Quote"),
-        required=False,
-        max_length=services.MAX_TEXT,
-        widget=forms.Textarea(attrs=TEXT),
-        help_text=_("Verbatim words only."),
-    )
-    paraphrase = forms.CharField(
-        label=_("Paraphrase"),
-        required=False,
-        max_length=services.MAX_TEXT,
-        widget=forms.Textarea(attrs=TEXT),
-        help_text=_("A neutral paraphrase (needed when there is no quote)."),
-    )
+    quote = text_field(_("Quote"), _("Verbatim words only."))
+    paraphrase = text_field(_("Paraphrase"), _("A neutral paraphrase (needed when there is no quote)."))
     status = forms.ChoiceField(
         label=_("This changes the status to"),
         choices=[("", _("— no change")), *Arrangement.Status.choices],
@@ -313,9 +309,7 @@ class PairForm(SourcedForm):
 class StatusChangeForm(PairForm):
     status = forms.ChoiceField(label=_("Status"), choices=[("", "—"), *Arrangement.Status.choices])
     date = PartialDateField(label=_("Date of the change"))
-    note = forms.CharField(
-        label=_("Note"), required=False, max_length=services.MAX_TEXT, widget=forms.Textarea(attrs=TEXT)
-    )
+    note = text_field(_("Note"))
     people = forms.IntegerField(label=_("People transferred in this event"), required=False, **count_bounds())
     nationalities = nationalities_field()
     people_total = people_total_field()

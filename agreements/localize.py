@@ -60,26 +60,24 @@ def sort_countries(countries: Iterable[Any]) -> list[Any]:
     return sort_by_name(countries, lambda c: country_name(c.iso2, c.name))
 
 
-def long_date(value: dt.date | dt.datetime | None) -> str:
-    """A day for readers: `5 May 2025`; `5 de mayo de 2025` in Spanish."""
+def _day(value: dt.date | dt.datetime | None, english: str, cldr: str) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         value = value.date()
     if is_default_language():
-        return f"{value.day} {value.strftime('%B %Y')}"
-    return format_date(value, "long", locale=current_language())
+        return f"{value.day} {value.strftime(english)}"
+    return format_date(value, cldr, locale=current_language())
+
+
+def long_date(value: dt.date | dt.datetime | None) -> str:
+    """A day for readers: `5 May 2025`; `5 de mayo de 2025` in Spanish."""
+    return _day(value, "%B %Y", "long")
 
 
 def short_date(value: dt.date | dt.datetime | None) -> str:
     """A day in tables: `5 May 2025` with the month abbreviated (`5 may 2025`)."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if is_default_language():
-        return f"{value.day} {value.strftime('%b %Y')}"
-    return format_date(value, "medium", locale=current_language())
+    return _day(value, "%b %Y", "medium")
 
 
 def month_tick(value: dt.date, *, with_year: bool) -> str:

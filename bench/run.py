@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 sys.path.insert(0, str(ROOT))
-from drills.common import gunicorn  # noqa: E402  (one way to run gunicorn as production does)
+from drills.common import gunicorn, wait_http  # noqa: E402  (one way to run gunicorn as production does)
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DATABASE", "tracker_bench")
@@ -118,18 +118,6 @@ def new_data_version() -> None:
     client = redis.Redis.from_url(REDIS)
     for key in client.scan_iter("*tracker:data-version"):
         client.delete(key)
-
-
-def wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"the server did not answer {url} within {timeout}s")
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -223,7 +211,7 @@ class Server:
             env(),
             access_log=ROOT / "bench" / "gunicorn.log" if os.environ.get("BENCH_ACCESS_LOG") else None,
         )
-        wait_for(BASE + FLOOR)
+        wait_http(BASE + FLOOR, timeout=60)
         return self
 
     def __exit__(self, *exc: object) -> None:
