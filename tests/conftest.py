@@ -143,6 +143,18 @@ def _reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _interface_language():
+    """Each test starts in the default language: a request to /es/ leaves Spanish active in the thread that made it
+    (LocaleMiddleware activates a request's language and nothing deactivates it), and a test that calls a service
+    directly would otherwise get its messages in whatever language the previous test's last request had."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
