@@ -12,6 +12,7 @@ app_name = "agreements"
 LISTS = "|".join(SPECS)
 urlpatterns = [
     path("", cached(views.home), name="home"),
+    path("timeline/", cached(views.timeline), name="timeline"),
     path("countries/", cached(views.countries), name="countries"),
     path("countries/<str:iso2>/", cached(views.country), name="country"),
     path("countries/<str:iso2>/panel/", cached(views.country_panel), name="country-panel"),

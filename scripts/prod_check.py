@@ -544,7 +544,14 @@ def public_pages(report: Report) -> None:
     slug = "unknown-actor"
     if actors is not None and actors.status_code == 200 and actors.json()["results"]:
         slug = actors.json()["results"][0]["slug"]
-    paths = ["/countries/", f"/countries/{iso2}/", f"/countries/{iso2}/panel/", f"/actors/{slug}/", "/changes/"]
+    paths = [
+        "/timeline/",
+        "/countries/",
+        f"/countries/{iso2}/",
+        f"/countries/{iso2}/panel/",
+        f"/actors/{slug}/",
+        "/changes/",
+    ]
     paths += ["/styles/status.css"]
     for name in LISTS:
         paths += [f"/{name}/", f"/{name}/export.csv", f"/{name}/export.json"]

@@ -58,7 +58,10 @@ def test_the_uk_page_draws_its_own_map(open_page, live_record):
 def test_the_us_timeline_has_el_salvador_going_from_agreed_to_implemented(open_page, live_record):
     page, visit = open_page("/?sending_state=US")
     _ready(page)
+    assert page.locator("#timeline-map").count() == 0  # loaded when it scrolls into view, not with the page
+    page.locator(".timeline-lazy").scroll_into_view_if_needed()
     row = page.locator('#timeline-map svg g.row[data-iso2="SV"]')
+    expect(row).to_be_attached()
     segments = row.locator("rect")
     assert [segments.nth(i).get_attribute("data-status") for i in range(segments.count())] == ["agreed", "implemented"]
     titles = row.locator("rect > title").all_text_contents()
@@ -75,6 +78,12 @@ def test_the_us_timeline_has_el_salvador_going_from_agreed_to_implemented(open_p
     assert segments.nth(1).get_attribute("fill").upper() == COLOURS["implemented"]  # the map's colours
     page.locator("#timeline-map").scroll_into_view_if_needed()
     save_screenshot(page, "timeline-US-1440x900.png")
+    # Another sending state: the side is swapped, and its timeline loads again when it comes into view.
+    page.select_option("#sending-state", "all")
+    expect(page.locator("#headline-h")).to_contain_text("every sending state", ignore_case=True)
+    page.evaluate("document.querySelector('.timeline-section').scrollIntoView()")  # may load at once: in view
+    expect(page.locator('#timeline-map svg g.row[data-iso2="GB-RW"]')).to_be_attached()
+    assert page.locator('#timeline-map svg g.row[data-iso2="SV"]').count() == 0
     _clean(visit)
 
 

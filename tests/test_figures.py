@@ -1,4 +1,4 @@
-"""The status timeline (home page and country pages) and the headline figures of the map, on the record."""
+"""The status timeline (the map's, from /timeline/; country pages) and the map's headline figures, on the record."""
 
 import re
 import xml.etree.ElementTree as ET
@@ -32,8 +32,29 @@ def _segments(row: ET.Element) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_the_home_page_draws_the_selected_senders_timeline(client, record):
-    html = client.get("/?sending_state=US").content.decode()
+def test_the_map_page_loads_its_timeline_when_it_scrolls_into_view(client, record):
+    html = client.get("/?sending_state=US&as_of=2025-03-01").content.decode()
+    assert 'id="timeline-map"' not in html  # not in the page: it grows with the record's history
+    lazy = re.search(r'<div class="timeline-lazy" hx-get="([^"]+)" hx-trigger="intersect once"', html)
+    assert lazy and lazy.group(1) == "/timeline/?sending_state=US&amp;as_of=2025-03-01"
+    assert '<a href="/timeline/?sending_state=US&amp;as_of=2025-03-01">' in html  # without JavaScript
+    fragment = client.get("/timeline/?sending_state=US&as_of=2025-03-01", headers={"HX-Request": "true"})
+    body = fragment.content.decode()
+    assert body.lstrip().startswith('<figure class="status-timeline" id="timeline-map">') and "<html" not in body
+    page = client.get("/timeline/?sending_state=US&as_of=2025-03-01").content.decode()
+    assert "<h1>Status over time: United States, as of 1 March 2025</h1>" in page
+    assert _timeline(page, "map").find(f"{SVG}title").text == _timeline(body, "map").find(f"{SVG}title").text  # type: ignore[union-attr]
+    assert '<meta name="description" content="The status of each' in page
+
+
+def test_a_timeline_with_a_bad_date_says_which_field(client, record):
+    response = client.get("/timeline/?sending_state=US&as_of=2025-13-01")
+    assert response.status_code == 400
+    assert "<li>as_of: Enter a valid date.</li>" in response.content.decode()
+
+
+def test_the_map_timeline_draws_the_selected_senders_arrangements(client, record):
+    html = client.get("/timeline/?sending_state=US").content.decode()
     svg = _timeline(html, "map")
     assert svg.find(f"{SVG}title").text.startswith("Status timeline of United States")  # type: ignore[union-attr]
     salvador = _row(svg, "SV")
@@ -55,7 +76,7 @@ def test_the_home_page_draws_the_selected_senders_timeline(client, record):
 
 
 def test_the_timeline_as_of_a_date_stops_there(client, record):
-    svg = _timeline(client.get("/?sending_state=US&as_of=2025-03-01").content.decode(), "map")
+    svg = _timeline(client.get("/timeline/?sending_state=US&as_of=2025-03-01").content.decode(), "map")
     assert _segments(_row(svg, "SV")) == [
         ("agreed", Arrangement.COLOURS["agreed"], "El Salvador: Agreement reached, since 2025-02-03")
     ]
@@ -63,7 +84,7 @@ def test_the_timeline_as_of_a_date_stops_there(client, record):
 
 
 def test_every_sender_has_a_row_per_arrangement(client, record):
-    svg = _timeline(client.get("/?sending_state=all").content.decode(), "map")
+    svg = _timeline(client.get("/timeline/?sending_state=all").content.decode(), "map")
     rwanda = {g.get("data-iso2") for g in svg.iter(f"{SVG}g") if (g.get("data-iso2") or "").endswith("-RW")}
     assert rwanda == {"US-RW", "GB-RW", "DK-RW", "IL-RW"}
     assert len(svg.findall(f"{SVG}g[@class='row']")) == Arrangement.objects.exclude(status="").count() == 45

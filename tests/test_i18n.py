@@ -225,6 +225,7 @@ def _untranslated(es_nodes: list[str], en_nodes: set[str], record: list[str]) ->
 MAIN_PAGES = [
     "/",
     "/?as_of=2025-05-31&country=RW",
+    "/timeline/?sending_state=US&as_of=2025-05-31",
     "/countries/",
     "/countries/RW/",
     "/countries/US/",

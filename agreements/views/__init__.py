@@ -19,7 +19,7 @@ from .editor import (
 from .embeds import embed_country, embed_map
 from .health import healthz, healthz_live
 from .leads import editor_add_watch, editor_lead_action, editor_leads
-from .pages import actor, changes, countries, country, country_panel, export_records, home, status_css
+from .pages import actor, changes, countries, country, country_panel, export_records, home, status_css, timeline
 from .pictures import country_card, map_png, map_svg
 from .research import research_export, research_list
 
@@ -64,4 +64,5 @@ __all__ = [
     "research_list",
     "source",
     "status_css",
+    "timeline",
 ]

@@ -77,9 +77,10 @@ def _leading(arrangements: list[Any]) -> list[Any]:
 def home(request: HttpRequest) -> HttpResponse:
     """The map of receiving countries for one sending state (default US) or every one, as of now or a past date.
 
-    The legend, headline figures, table of countries with reports and status timeline are one fragment
+    The legend, headline figures, table of countries with reports, status timeline and flows are one fragment
     (`#map-side`) that the map's script reloads with htmx when the sending state or the date changes; the panel is
-    the same fragment as /panel/.
+    the same fragment as /panel/. The status timeline, the one part that grows with the record's history, is not in
+    the page: htmx loads it from /timeline/ when it scrolls into view (a link for readers without JavaScript).
     """
     form, sending, as_of = _map_state(request)
     senders = _senders(sending)
@@ -97,7 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "arrangements": arrangements,
         "legend": figures.by_status,
         "figures": figures,
-        "timeline": sender_timeline(senders, sending_name, as_of),
+        "timeline_query": MapState(sending, as_of).query(),
         "flows": sender_flows(senders, sending_name, as_of),
         "flows_query": urlencode({"sending_state": senders, "transfer": "true"} if senders else {"transfer": "true"}),
     }
@@ -118,6 +119,36 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     context |= _map_share(request, MapState(sending, as_of, selected or ""), sending_name, _("Map"))
     return render(request, "agreements/home.html", context)
+
+
+def timeline(request: HttpRequest) -> HttpResponse:
+    """GET /timeline/ — the status of each of a sending state's arrangements over time (a row per receiving
+    country; every sending state's: a row per arrangement), as of a date. The map page's htmx asks for the figure
+    alone when its timeline section scrolls into view; without JavaScript it is a page of its own."""
+    form, sending, as_of = _map_state(request)
+    sending_name = _sending_name(sending)
+    context: dict[str, Any] = {
+        "form": form,
+        "sending_state": sending,
+        "sending_name": sending_name,
+        "as_of": as_of,
+        "timeline": sender_timeline(_senders(sending), sending_name, as_of),
+        "map_query": MapState(sending, as_of).query(),
+    }
+    if getattr(request, "htmx", False):
+        return render(request, "agreements/_map_timeline.html", context)
+    when = _(", as of %(day)s") % {"day": humanize_partial_date(as_of, Precision.DAY)} if as_of else ""
+    words = {"name": sending_name, "when": when}
+    context |= share_context(
+        request,
+        title=_("Status over time: %(name)s%(when)s") % words,
+        description=_(
+            "The status of each third-country deportation arrangement of %(name)s over time%(when)s, as a picture "
+            "and a table, each change backed by sources you can open."
+        )
+        % words,
+    )
+    return render(request, "agreements/timeline.html", context, status=200 if form.is_valid() else 400)
 
 
 def map_strings() -> dict[str, Any]:
