@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import random
 import string
+from concurrent.futures import ThreadPoolExecutor
 
 import brotli
 import pytest
@@ -27,6 +28,7 @@ KINDS = {
     "pages": [
         "/",
         "/?sending_state=all",
+        "/timeline/?sending_state=all",
         "/countries/",
         "/countries/AO/",
         "/countries/AO/panel/",
@@ -177,6 +179,19 @@ def test_every_response_with_a_session_is_private(client, editor_client, seed):
     # An anonymous reader holding a session cookie (logged out since) is answered from a session: private too.
     client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
     assert client.get("/")["Cache-Control"] == caching.PRIVATE_CACHE_CONTROL
+
+
+def test_the_redis_cache_makes_one_client_and_threads_share_it(redis_url):
+    backend = cache._cache  # type: ignore[attr-defined]  # tracker.cache.RedisCacheClient
+    client = backend.get_client(None)
+    assert backend.get_client("another key") is client and backend.get_client(None, write=True) is client
+
+    def round_trip(i: int) -> int | None:
+        cache.set(f"synthetic-thread-{i}", i, 30)
+        return cache.get(f"synthetic-thread-{i}")
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(round_trip, range(200))) == list(range(200))
 
 
 def _page_entries() -> int:

@@ -67,7 +67,7 @@ def test_database_and_redis_urls_select_postgres_and_redis():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "tracker.cache.RedisCache",
     ]
 
 
