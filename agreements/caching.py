@@ -7,6 +7,11 @@ that set no cookie and fit the entry cap are stored, with their body compressed 
 The key and the strong ETag are the data version and the request's effective variant: scheme, host, path, the known
 parameters normalised (unknown ones are dropped before the view runs), and the request headers a view reads. A
 revalidation (If-None-Match) is answered 304 with no database query. A cache that is down is skipped, never an error.
+
+A hit is answered twice as cheaply by `PublicCacheMiddleware`, early in the middleware stack: for a request with no
+session cookie to a public route, it answers the 304 or the stored response itself, with the headers the rest of
+the stack gave that response when it was made (security policy, frame options, Vary), so the middleware after it
+and the view do not run. Everything else goes on to the decorator, which decides as it always does.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -28,6 +34,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.text import compress_sequence
 
@@ -42,7 +49,9 @@ LOCAL_BYTES = 64 * 1024 * 1024  # and at most this many bytes of bodies (identit
 # small cache read, the version, instead of the whole page). A newer version replaces an entry, so memory stays
 # bounded by the number of distinct pages, however often the data changes.
 Entry = tuple[int, list[tuple[str, str]], dict[str, bytes]]  # status, headers, body by encoding ("" = identity)
-_LOCAL: dict[str, tuple[str, Entry]] = {}
+# Each local entry also keeps, by encoding, every header of the response as it left the middleware stack below
+# PublicCacheMiddleware: what that middleware answers a hit with.
+_LOCAL: dict[str, tuple[str, Entry, dict[str, list[tuple[str, str]]]]] = {}
 _LOCAL_SIZE = [0]  # bytes of the bodies in _LOCAL
 
 
@@ -339,7 +348,7 @@ def _remember(version: str, variant: str, entry: Entry) -> None:
     old = _LOCAL.get(variant)
     if old is not None:
         _LOCAL_SIZE[0] -= sum(len(body) for body in old[1][2].values())
-    _LOCAL[variant] = (version, entry)
+    _LOCAL[variant] = (version, entry, {})
     _LOCAL_SIZE[0] += size
 
 
@@ -375,25 +384,113 @@ def cached_response(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if not _cacheable(request):
             return private(view(request, *args, **kwargs))
-        query = _normalise(request)
-        encoding = accepted_encoding(request)
-        version = data_version()
-        if not version:  # the cache is down: the database answers, uncompressed and without a validator
+        key = request_key(request)
+        if not key.version:  # the cache is down: the database answers, uncompressed and without a validator
             return _public(view(request, *args, **kwargs), None)
-        variant = _variant(request, query)
-        base = hashlib.blake2b(f"{version}:{variant}".encode(), digest_size=12).hexdigest()
-        # A strong validator names the bytes: each encoding has its own (as Apache's mod_deflate does).
-        etag = f'"{base}-{encoding}"' if encoding else f'"{base}"'
-        not_modified = get_conditional_response(request, etag=etag)
+        not_modified = get_conditional_response(request, etag=key.etag)
         if not_modified is not None:
-            return _public(not_modified, etag)
-        entry = _lookup(version, variant)
+            return _public(not_modified, key.etag)
+        entry = _lookup(key.version, key.variant)
         if entry is None:
             response = view(request, *args, **kwargs)
-            entry = _store(version, variant, response)
+            entry = _store(key.version, key.variant, response)
             if entry is None:
-                return _public(_compress(response, encoding), etag if response.status_code < 500 else None)
-        return _public(_from_entry(entry, encoding), etag)
+                return _public(_compress(response, key.encoding), key.etag if response.status_code < 500 else None)
+        return _public(_from_entry(entry, key.encoding), key.etag)
 
     wrapped.public_cache = True  # type: ignore[attr-defined]
     return wrapped
+
+
+BODY_HEADERS = frozenset({"content-length", "content-type", "content-encoding", "content-disposition"})
+
+
+@dataclass(frozen=True)
+class Key:
+    """What a public read is cached and validated by: the data version ("" with the cache down), the request's
+    variant (_variant), the encoding it is answered in, and the strong ETag of those bytes."""
+
+    version: str
+    variant: str
+    encoding: str
+    etag: str
+
+
+def request_key(request: HttpRequest) -> Key:
+    """THE key of an anonymous public read, made once per request (its unknown parameters dropped on the way)."""
+    key: Key | None = getattr(request, "_public_cache_key", None)
+    if key is not None:
+        return key
+    query = _normalise(request)
+    encoding = accepted_encoding(request)
+    version = data_version()
+    variant = _variant(request, query)
+    base = hashlib.blake2b(f"{version}:{variant}".encode(), digest_size=12).hexdigest()
+    # A strong validator names the bytes: each encoding has its own (as Apache's mod_deflate does).
+    key = Key(version, variant, encoding, f'"{base}-{encoding}"' if encoding else f'"{base}"')
+    request._public_cache_key = key  # type: ignore[attr-defined]
+    return key
+
+
+def _public_route(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return getattr(match.func, "public_cache", False)
+
+
+class PublicCacheMiddleware:
+    """Answers a hit of the page cache before the middleware below it and the view run: a GET or HEAD with no
+    session cookie (so no editor's: cached_response would find it cacheable too) to a route wrapped in
+    cached_response, whose response this process has already made for this data version and encoding. Placed after
+    the language middleware (a first visit may be redirected to its language), so only what runs below is skipped;
+    the response carries the headers that stack gave it, recorded when it was made."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if (
+            request.method not in ("GET", "HEAD")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or not _public_route(request)
+        ):
+            return self.get_response(request)
+        key = request_key(request)
+        early = _early_answer(request, key)
+        if early is not None:
+            return early
+        response = self.get_response(request)
+        _record_headers(key, response)
+        return response
+
+
+def _early_answer(request: HttpRequest, key: Key) -> HttpResponseBase | None:
+    """The stored response (or a 304 to it) with the headers the stack gave it, if this process has both."""
+    hit = _LOCAL.get(key.variant)
+    if not key.version or hit is None or hit[0] != key.version or key.encoding not in hit[2]:
+        return None
+    (status, _, bodies), headers = hit[1], hit[2][key.encoding]
+    response = get_conditional_response(request, etag=key.etag)  # a 304 (or a failed If-Match's 412)
+    if response is None:
+        response = HttpResponse(bodies.get(key.encoding, bodies[""]), status=status)
+    else:
+        headers = [(name, value) for name, value in headers if name.lower() not in BODY_HEADERS]
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def _record_headers(key: Key, response: HttpResponseBase) -> None:
+    """Keep the headers of a stored response as the stack below PublicCacheMiddleware made them, by encoding."""
+    hit = _LOCAL.get(key.variant)
+    if (
+        hit is not None
+        and hit[0] == key.version
+        and response.status_code == 200
+        and response.get("ETag") == key.etag
+        and isinstance(response, HttpResponse)
+        and not response.cookies
+    ):
+        hit[2][key.encoding] = list(response.items())

@@ -95,6 +95,34 @@ def test_every_anonymous_read_is_public_with_a_strong_etag_and_a_304_without_a_q
         assert again.content == b""
 
 
+@pytest.mark.parametrize("kind", ["pages", "map"])
+def test_a_hit_is_answered_before_the_rest_of_the_stack_with_the_same_bytes_and_headers(kind, client, seed):
+    for url in _urls(kind):
+        for encoding in ("br", ""):
+            made = client.get(url, HTTP_ACCEPT_ENCODING=encoding)
+            again = client.get(url, HTTP_ACCEPT_ENCODING=encoding)
+            assert hasattr(made.wsgi_request, "user"), url  # the whole stack ran (the view, then the recording)
+            assert not hasattr(again.wsgi_request, "user"), url  # answered by PublicCacheMiddleware
+            assert again.content == made.content and made.status_code == again.status_code == 200, url
+            assert sorted(again.items()) == sorted(made.items()), url  # CSP, frame options, Vary, ETag, encoding
+            not_modified = client.get(url, HTTP_ACCEPT_ENCODING=encoding, HTTP_IF_NONE_MATCH=made["ETag"])
+            assert not_modified.status_code == 304 and not hasattr(not_modified.wsgi_request, "user"), url
+            assert not_modified["ETag"] == made["ETag"] and not_modified["Vary"] == made["Vary"], url
+            if "Content-Security-Policy" in made:
+                assert not_modified["Content-Security-Policy"] == made["Content-Security-Policy"], url
+
+
+def test_no_early_answer_after_a_write_or_for_a_request_with_a_session(client, seed):
+    first = client.get("/api/v1/map/")
+    assert not hasattr(client.get("/api/v1/map/").wsgi_request, "user")
+    caching.bump_data_version()  # what every write does when it commits
+    after = client.get("/api/v1/map/")
+    assert hasattr(after.wsgi_request, "user") and after["ETag"] != first["ETag"]
+    client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
+    held = client.get("/api/v1/map/")
+    assert hasattr(held.wsgi_request, "user") and held["Cache-Control"] == caching.PRIVATE_CACHE_CONTROL
+
+
 def test_the_etag_names_the_data_version_and_the_effective_parameters(client, seed):
     etag = client.get("/arrangements/?status=denied")["ETag"]
     # Unknown parameters and their order change nothing; a parameter the view reads does.
@@ -141,7 +169,7 @@ def test_compressed_responses_decompress_to_exactly_the_uncompressed_bytes(url, 
     _each_encoding(client, url)
     # The stored entry holds the compressed bodies: made once per data version, not per request.
     if not url.endswith((".csv", ".geojson")):
-        entries = [entry for _, entry in caching._LOCAL.values()]
+        entries = [entry for _, entry, _ in caching._LOCAL.values()]
         assert any({"", "gzip", "br"} <= set(entry[2]) for entry in entries)
 
 
@@ -278,7 +306,7 @@ def test_the_per_process_copy_stays_within_its_byte_budget(client, seed, monkeyp
     monkeypatch.setattr(caching, "LOCAL_BYTES", 200_000)
     for url in ("/", "/countries/", "/arrangements/", "/statements/", "/api/v1/map/", "/api/v1/statements/"):
         assert client.get(url).status_code == 200
-        held = sum(len(body) for _, entry in caching._LOCAL.values() for body in entry[2].values())
+        held = sum(len(body) for _, entry, _ in caching._LOCAL.values() for body in entry[2].values())
         assert held == caching._LOCAL_SIZE[0] <= 200_000, url
     assert caching._LOCAL  # the latest entry is still kept
 

@@ -115,6 +115,8 @@ MIDDLEWARE = [
     # Accept-Language; the cookie decides thereafter (agreements.i18n).
     "django.middleware.locale.LocaleMiddleware",
     "agreements.i18n.FirstVisitLanguageMiddleware",
+    # A hit of the page cache is answered here, once the language is settled: what follows does not run for it.
+    "agreements.caching.PublicCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
