@@ -11,13 +11,14 @@ so two workers running the job at once send it once.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,7 +27,10 @@ from django.utils.translation import gettext as _
 from . import services
 from .filters import CountryCodeFilter
 from .lists import STATEMENTS, STATUS_CHANGES, ListSpec
+from .localize import short_datetime
 from .models import Subscription
+
+logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "agreements.subscription.confirm"
 UNSUBSCRIBE_SALT = "agreements.subscription.unsubscribe"
@@ -101,9 +105,9 @@ def matching_items(query: str, since: dt.datetime, until: dt.datetime) -> list[I
 def _item(spec: ListSpec, row: Any) -> Item:
     if spec is STATUS_CHANGES:
         pair = row.arrangement
-        text = f"{pair.sending_state.name} → {pair.receiving_country.name}: {row.get_status_display()}"
+        text = f"{pair.sending_state.local_name} → {pair.receiving_country.local_name}: {row.get_status_display()}"
         return Item(_("Status change"), row.date_display, text, row.arrangement.receiving_country.get_absolute_url())
-    countries = ", ".join(a.receiving_country.name for a in row.arrangements.all()) or _("policy")
+    countries = ", ".join(a.receiving_country.local_name for a in row.arrangements.all()) or _("policy")
     text = f"{row.actor.name} ({row.get_stance_display()}) — {countries}"
     return Item(_("Statement"), row.date_display, text, row.actor.get_absolute_url())
 
@@ -158,33 +162,42 @@ def period_key(frequency: str, now: dt.datetime) -> str:
 
 def send_digests(*, now: dt.datetime | None = None) -> int:
     """Send this period's digest to every confirmed subscription that has not had it; returns how many were sent
-    (a subscription with nothing new gets no mail, its period is still used up)."""
+    (a subscription with nothing new gets no mail, its period is still used up). A digest that could not be sent
+    gives its period back, so the next run covers the same changes; the other subscribers still get theirs."""
     now = now or timezone.now()
     sent = 0
-    confirmed = Subscription.objects.filter(confirmed_at__isnull=False).annotate(last=Max("digests__covers_until"))
+    confirmed = Subscription.objects.filter(confirmed_at__isnull=False).annotate(
+        last=Max("digests__covers_until", filter=Q(digests__sent_at__isnull=False))
+    )
     for sub in confirmed.order_by("pk"):
         period = period_key(sub.frequency, now)
         since = max(filter(None, [sub.last, sub.confirmed_at]))
         run = services.claim_digest(sub, period=period, covers_from=since, covers_until=now)
         if run is None:
             continue  # another worker (or an earlier run) has this period
-        items = matching_items(sub.query, since, now)
-        if items:
-            _digest_mail(sub, items, since, now).send()
-            sent += 1
+        with translation.override(sub.language):  # the items' words too, not only the subject
+            items = matching_items(sub.query, since, now)
+            try:
+                if items:
+                    _digest_mail(sub, items, since, now).send()
+            except Exception:
+                logger.exception("digest %s for subscription %s not sent; its period is given back", period, sub.pk)
+                services.release_digest(run)
+                continue
+        sent += bool(items)
         services.digest_sent(run, items=len(items), now=timezone.now())
     return sent
 
 
 def _digest_mail(sub: Subscription, items: list[Item], since: dt.datetime, until: dt.datetime) -> EmailMessage:
-    with translation.override(sub.language):
-        subject = _("[Third-Country Tracker] %(count)d new for ?%(query)s") % {"count": len(items), "query": sub.query}
-        lines = [f"- {item.date} · {item.kind}: {item.text}\n  {absolute(item.url)}" for item in items[:LISTED]]
-        if len(items) > LISTED:
-            lines.append(_("- … and more: %(link)s") % {"link": absolute("/status-changes/?" + sub.query)})
-        intro = _("Recorded between %(since)s and %(until)s UTC, matching ?%(query)s:") % {
-            "since": f"{since:%d %b %Y %H:%M}",
-            "until": f"{until:%d %b %Y %H:%M}",
-            "query": sub.query,
-        }
-        return _mail(sub, subject, intro + "\n\n" + "\n".join(lines))
+    """The digest, in the active language (the subscriber's)."""
+    subject = _("[Third-Country Tracker] %(count)d new for ?%(query)s") % {"count": len(items), "query": sub.query}
+    lines = [f"- {item.date} · {item.kind}: {item.text}\n  {absolute(item.url)}" for item in items[:LISTED]]
+    if len(items) > LISTED:
+        lines.append(_("- … and more: %(link)s") % {"link": absolute("/status-changes/?" + sub.query)})
+    intro = _("Recorded between %(since)s and %(until)s UTC, matching ?%(query)s:") % {
+        "since": short_datetime(since.astimezone(dt.UTC)),
+        "until": short_datetime(until.astimezone(dt.UTC)),
+        "query": sub.query,
+    }
+    return _mail(sub, subject, intro + "\n\n" + "\n".join(lines))

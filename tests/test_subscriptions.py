@@ -120,24 +120,47 @@ def test_tokens_are_signed(client):
     assert Subscription.objects.get().confirmed_at is None
 
 
-def test_the_digest_is_rendered_in_the_subscribers_language(client, monkeypatch):
+def test_the_digest_is_rendered_in_the_subscribers_language(client):
     from django.utils import translation
 
     _subscribe(client, country="RW")
     sub = Subscription.objects.get()
     Subscription.objects.filter(pk=sub.pk).update(language="es", confirmed_at=sub.created_at)
-    seen = []
-    original = digests._mail
-
-    def spy(*args, **kwargs):
-        seen.append(translation.get_language())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(digests, "_mail", spy)
     change("RW", "agreed", dt.date(2025, 3, 4))
     assert digests.send_digests() == 1
-    assert seen == ["es"]  # the mail's strings (marked with gettext) are rendered under the subscriber's language
+    body = mail.outbox[-1].body
+    # Every word of it: the items (kind, countries, status, date) as well as the subject and the introduction.
+    assert "4 de marzo de 2025 · Cambio de situación: Estados Unidos → Ruanda: Acuerdo alcanzado" in body
+    assert re.search(r"Registrad[oa]s? entre \d+ [a-z]+ \d{4} \d\d:\d\d y ", body), body
+    assert "Status change" not in body and "United States" not in body
     assert translation.get_language() != "es"  # and the language is restored afterwards
+
+
+def test_a_digest_that_could_not_be_sent_is_sent_by_the_next_run(client, monkeypatch):
+    from smtplib import SMTPException
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    for n, country in enumerate(("RW", "GH")):
+        client.post("/subscribe/", {"email": f"reader-{n + 2}@example.org", "frequency": "daily", "country": country})
+    Subscription.objects.update(confirmed_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    change("RW", "agreed", dt.date(2025, 3, 4))
+    change("GH", "agreed", dt.date(2025, 3, 5))
+    mail.outbox.clear()
+    original = EmailBackend.send_messages
+
+    def refuse_rwanda(self, messages):
+        if any("receiving_country=RW" in m.subject for m in messages):
+            raise SMTPException("synthetic: the mail server refused")
+        return original(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_rwanda)
+    assert digests.send_digests() == 1  # Ghana's reader still gets theirs
+    assert [m.to for m in mail.outbox] == [["reader-3@example.org"]]
+    assert DigestRun.objects.filter(sent_at__isnull=False).count() == 1 and DigestRun.objects.count() == 1
+    monkeypatch.setattr(EmailBackend, "send_messages", original)
+    assert digests.send_digests() == 1  # the same period, claimed again: Rwanda's change is not lost
+    assert mail.outbox[-1].to == ["reader-2@example.org"] and "Rwanda: Agreement reached" in mail.outbox[-1].body
 
 
 # -- the real thing: two worker processes on Redis and PostgreSQL ---------------------------------------------------

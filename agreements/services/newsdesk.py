@@ -137,5 +137,10 @@ def claim_digest(
         return None
 
 
+def release_digest(run: DigestRun) -> None:
+    """Give a claimed period back (its mail could not be sent): the next run claims it again."""
+    DigestRun.objects.filter(pk=run.pk, sent_at__isnull=True).delete()
+
+
 def digest_sent(run: DigestRun, *, items: int, now: dt.datetime) -> None:
     DigestRun.objects.filter(pk=run.pk).update(items=items, sent_at=now)
