@@ -47,6 +47,12 @@ def path_language(path: str) -> str:
     return translation.get_language_from_path(path) or settings.LANGUAGE_CODE
 
 
+def unprefixed_path(path: str) -> str:
+    """The path without its language prefix (`/es/editor/` → `/editor/`): what a rule about our paths reads."""
+    language = translation.get_language_from_path(path)
+    return path.removeprefix(f"/{language}") if language else path
+
+
 def translated_path(path: str, language: str) -> str:
     """The same view (path and query) in another language; the path unchanged when it is not one of ours."""
     with translation.override(path_language(path.split("?", 1)[0])):

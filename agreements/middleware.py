@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import translation
 
 from .caching import private
+from .i18n import unprefixed_path
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +108,10 @@ class PrivatePagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        path = request.path_info
-        language = translation.get_language_from_path(path)
-        if language:  # /es/editor/ is the editor too
-            path = path.removeprefix(f"/{language}")
-        if path.startswith(PRIVATE_PREFIXES) or response.cookies or _reads_a_session(request):
+        if (
+            unprefixed_path(request.path_info).startswith(PRIVATE_PREFIXES)
+            or response.cookies
+            or _reads_a_session(request)
+        ):
             private(response)
         return response

@@ -92,6 +92,11 @@ def test_bad_writes_name_the_field_and_write_nothing(client, seed, editor, chang
     assert _counts() == before
 
 
-def test_cors_allows_reading_from_other_origins(client, seed):
-    response = client.get("/api/v1/arrangements/", HTTP_ORIGIN="https://example.org")
-    assert response["Access-Control-Allow-Origin"] == "*"
+@pytest.mark.parametrize("prefix", ["", "/es"])
+def test_cors_allows_reading_from_other_origins(client, seed, prefix):
+    for path in ("/api/v1/arrangements/", "/export/records.csv"):
+        for attempt in ("made", "from the cache"):
+            response = client.get(prefix + path, HTTP_ORIGIN="https://example.org")
+            assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*", (path, attempt)
+            assert "Access-Control-Allow-Origin" not in client.get(prefix + path), (path, attempt)  # no Origin
+    assert "Access-Control-Allow-Origin" not in client.get(f"{prefix}/statements/", HTTP_ORIGIN="https://example.org")

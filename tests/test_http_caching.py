@@ -191,6 +191,9 @@ def test_subscription_pages_are_private_in_every_language(client, db, prefix):
     """A confirmation or unsubscribe link holds one reader's token: never stored by a shared cache."""
     response = client.get(f"{prefix}/subscribe/unsubscribe/synthetic-token/")
     assert "no-store" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    # The editor's area is private by its path in every language, even where its view answers a redirect to log in.
+    editor = client.get(f"{prefix}/editor/")
+    assert editor.status_code == 302 and editor["Cache-Control"] == caching.PRIVATE_CACHE_CONTROL
 
 
 def test_every_response_with_a_session_is_private(client, editor_client, seed):

@@ -441,7 +441,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-CORS_URLS_REGEX = r"^/(api|export)/.*$"
+# The API and the exports, in every language (/es/api/v1/… too).
+CORS_URLS_REGEX = rf"^(/({'|'.join(code for code, _name in LANGUAGES)}))?/(api|export)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
