@@ -43,6 +43,7 @@ def test_the_map_page_loads_its_timeline_when_it_scrolls_into_view(client, recor
     assert body.lstrip().startswith('<figure class="status-timeline" id="timeline-map">') and "<html" not in body
     page = client.get("/timeline/?sending_state=US&as_of=2025-03-01").content.decode()
     assert "<h1>Status over time: United States, as of 1 March 2025</h1>" in page
+    assert '<a href="/status-changes/?sending_state=US">' in page
     assert _timeline(page, "map").find(f"{SVG}title").text == _timeline(body, "map").find(f"{SVG}title").text  # type: ignore[union-attr]
     assert '<meta name="description" content="The status of each' in page
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from ..dates import Precision, humanize_partial_date
 from ..exporters import csv_lines, record_rows
 from ..figures import country_timelines, headline, sender_flows, sender_timeline, status_counts
-from ..forms import ALL_SENDING_STATES, MapQuery, RecordsExportForm
+from ..forms import MapQuery, RecordsExportForm
 from ..localize import collation_key, is_default_language, sort_countries
 from ..mapstate import MapState, step_at, timeline_steps
 from ..models import PUBLIC_HISTORY, Actor, Arrangement, Country, Statement, StatusChange, status_label
@@ -61,11 +61,6 @@ def _map_state(request: HttpRequest) -> tuple[MapQuery, str, date | None]:
     return form, form.sending, (form.cleaned_data.get("as_of") if form.is_valid() else None)
 
 
-def _senders(sending: str) -> str | None:
-    """The sending-state filter of a map state: None (no filter) for every sending state."""
-    return None if sending == ALL_SENDING_STATES else sending
-
-
 def _leading(arrangements: list[Any]) -> list[Any]:
     """One arrangement per receiving country, the most advanced (what colours the map of every sending state)."""
     by_country: dict[str, list[Any]] = {}
@@ -83,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
     the page: htmx loads it from /timeline/ when it scrolls into view (a link for readers without JavaScript).
     """
     form, sending, as_of = _map_state(request)
-    senders = _senders(sending)
+    senders = MapState(sending).senders
     arrangements = Arrangement.by_precedence(Arrangement.objects.for_sending_state(senders).at(as_of).with_related())
     arrangements.sort(key=lambda a: a.receiving_country.name)  # stable: each country's senders stay in precedence
     sending_name = _sending_name(sending)
@@ -126,19 +121,18 @@ def timeline(request: HttpRequest) -> HttpResponse:
     country; every sending state's: a row per arrangement), as of a date. The map page's htmx asks for the figure
     alone when its timeline section scrolls into view; without JavaScript it is a page of its own."""
     form, sending, as_of = _map_state(request)
+    state = MapState(sending, as_of)
     sending_name = _sending_name(sending)
+    status = 200 if form.is_valid() else 400
     context: dict[str, Any] = {
         "form": form,
-        "sending_state": sending,
-        "sending_name": sending_name,
-        "as_of": as_of,
-        "timeline": sender_timeline(_senders(sending), sending_name, as_of),
-        "map_query": MapState(sending, as_of).query(),
+        "timeline": sender_timeline(state.senders, sending_name, as_of),
+        "map_query": state.query(),
+        "changes_query": urlencode({"sending_state": state.senders} if state.senders else {}),
     }
     if getattr(request, "htmx", False):
-        return render(request, "agreements/_map_timeline.html", context)
-    when = _(", as of %(day)s") % {"day": humanize_partial_date(as_of, Precision.DAY)} if as_of else ""
-    words = {"name": sending_name, "when": when}
+        return render(request, "agreements/_map_timeline.html", context, status=status)
+    words = {"name": sending_name, "when": _(", as of %(day)s") % {"day": state.day_display} if as_of else ""}
     context |= share_context(
         request,
         title=_("Status over time: %(name)s%(when)s") % words,
@@ -148,7 +142,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
         )
         % words,
     )
-    return render(request, "agreements/timeline.html", context, status=200 if form.is_valid() else 400)
+    return render(request, "agreements/timeline.html", context, status=status)
 
 
 def map_strings() -> dict[str, Any]:
@@ -189,7 +183,7 @@ def _panel_context(iso2: str, sending_state: str, as_of: date | None) -> dict[st
     """What the map's side panel shows for one country and one sending state (or every one, most advanced first):
     a fixed number of queries."""
     country = get_object_or_404(Country, pk=iso2.upper())
-    senders = _senders(sending_state)
+    senders = MapState(sending_state).senders
     sending = None if senders is None else get_object_or_404(Country, pk=senders)
     arrangements = Arrangement.by_precedence(
         Arrangement.objects.for_sending_state(senders)
@@ -255,7 +249,7 @@ def aria_sort(sort: str, key: str) -> str:
 def countries(request: HttpRequest) -> HttpResponse:
     """Every country with its status for one sending state (or its most advanced among all): the map as a table."""
     form, sending, as_of = _map_state(request)
-    senders = _senders(sending)
+    senders = MapState(sending).senders
     if senders is None:
         every = Country.objects.with_senders(as_of)
         rows = [(country, arrangements[0] if arrangements else None) for country, arrangements in every]
@@ -288,7 +282,7 @@ def countries(request: HttpRequest) -> HttpResponse:
 
 def _sending_name(sending: str) -> str:
     """The name of a map's sending state ("every sending state" for all of them), for titles."""
-    return _("every sending state") if _senders(sending) is None else Country.objects.get(pk=sending).local_name
+    return _("every sending state") if MapState(sending).senders is None else Country.objects.get(pk=sending).local_name
 
 
 def country(request: HttpRequest, iso2: str) -> HttpResponse:
