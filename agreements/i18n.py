@@ -80,8 +80,8 @@ class FirstVisitLanguageMiddleware:
             return self.get_response(request)
         cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         remembered = cookie if cookie in language_codes() else None
-        shown = translation.get_language_from_path(request.path_info)
-        if shown is None:
+        prefixed = translation.get_language_from_path(request.path_info)
+        if prefixed is None:
             wanted = remembered or translation.get_language_from_request(request, check_path=False)
             if wanted != settings.LANGUAGE_CODE and wanted in language_codes():
                 target = translated_path(request.get_full_path(), wanted)
@@ -90,12 +90,11 @@ class FirstVisitLanguageMiddleware:
                     _remember(response, wanted)
                     patch_vary_headers(response, ("Accept-Language", "Cookie"))
                     return response
-            shown = settings.LANGUAGE_CODE
         # A page shown in the language its URL or Accept-Language already gives sets no cookie: a reader's first page
         # stays public and cacheable (a shared cache stores no response that sets a cookie). Only a redirect to
         # another language and the switcher remember a choice.
         response = self.get_response(request)
-        if translation.get_language_from_path(request.path_info) is None:
+        if prefixed is None:
             patch_vary_headers(response, ("Cookie",))
         return response
 
@@ -108,7 +107,7 @@ def _remember(response: HttpResponse, language: str) -> None:
         path=settings.LANGUAGE_COOKIE_PATH,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite="Lax",
+        samesite="Lax",  # settings.LANGUAGE_COOKIE_SAMESITE, as a literal for the type checker
     )
 
 

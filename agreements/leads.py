@@ -18,13 +18,13 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import feedparser
-from babel import Locale
 from django.conf import settings
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import fetcher, services
+from .localize import territories
 from .models import Country, Feed, KeywordRule, Lead
 from .reference import country_lookup
 
@@ -41,7 +41,10 @@ def text_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", plain).split())
 
 
-def _pattern(phrases: list[str]) -> re.Pattern[str] | None:
+@functools.lru_cache(maxsize=16)
+def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern matching any of the phrases (text keys), the longest first; made once per set of phrases (a poll
+    matches every item of every feed against the same rules)."""
     words = sorted({p for p in phrases if p}, key=len, reverse=True)
     if not words:
         return None
@@ -56,11 +59,11 @@ def _country_names_cached(_version: int) -> tuple[dict[str, str], re.Pattern[str
         if len(key) > 3:  # names, not ISO codes ("US", "GBR" match too much ordinary text)
             names[text_key(key)] = country.iso2
     for language in OTHER_LANGUAGES:
-        territories = Locale(language).territories
+        names_there = territories(language)
         for iso2 in countries:
-            if (name := territories.get(iso2)) and len(name) > 3:
+            if (name := names_there.get(iso2)) and len(name) > 3:
                 names.setdefault(text_key(name), iso2)
-    return names, _pattern(list(names))
+    return names, _pattern(tuple(names))
 
 
 def country_names() -> tuple[dict[str, str], re.Pattern[str] | None]:
@@ -77,7 +80,7 @@ class Match:
 def match(text: str, phrases: list[str]) -> Match | None:
     """The rules and countries an item's text matches; None when no keyword rule does."""
     key = text_key(text)
-    rules = _pattern([text_key(p) for p in phrases])
+    rules = _pattern(tuple(text_key(p) for p in phrases))
     hits = sorted({m.group(1) for m in rules.finditer(key)}) if rules else []
     if not hits:
         return None

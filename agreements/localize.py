@@ -31,7 +31,8 @@ def is_default_language() -> bool:
 
 
 @lru_cache(maxsize=8)
-def _territories(language: str) -> dict[str, str]:
+def territories(language: str) -> dict[str, str]:
+    """CLDR's names of countries and territories in a language, by ISO alpha-2."""
     return {str(code): str(name) for code, name in Locale.parse(language).territories.items()}
 
 
@@ -40,7 +41,7 @@ def country_name(iso2: str, english: str) -> str:
     none)."""
     if is_default_language():
         return english
-    return _territories(current_language()).get(iso2.upper(), english)
+    return territories(current_language()).get(iso2.upper(), english)
 
 
 def collation_key(text: str) -> tuple[str, str]:
@@ -95,7 +96,7 @@ def short_datetime(value: dt.datetime) -> str:
 @lru_cache(maxsize=8)
 def _regions(language: str) -> dict[str, str]:
     """CLDR's names of the UN M49 regions, from their English names (the reference data's) to this language's."""
-    english, local = _territories("en"), _territories(language)
+    english, local = territories("en"), territories(language)
     return {english[code]: local[code] for code in english if code.isdigit() and code in local}
 
 
