@@ -12,7 +12,6 @@ import functools
 import html
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -24,7 +23,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import fetcher, services
-from .localize import territories
+from .localize import folded, territories
 from .models import Country, Feed, KeywordRule, Lead
 from .reference import country_lookup
 
@@ -36,9 +35,7 @@ TAG = re.compile(r"<[^>]+>")
 
 def text_key(text: str) -> str:
     """Case-folded, accents and punctuation dropped, whitespace collapsed: what titles and phrases compare by."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+    return " ".join(re.sub(r"[^\w]+", " ", folded(text)).split())
 
 
 @functools.lru_cache(maxsize=16)

@@ -44,11 +44,16 @@ def country_name(iso2: str, english: str) -> str:
     return territories(current_language()).get(iso2.upper(), english)
 
 
+def folded(text: str) -> str:
+    """THE text as compared without case or accents ("Ábrego" → "abrego"): case-folded, decomposed, combining
+    marks dropped. Sorting, matching leads' keywords and spotting look-alike names all start from it."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def collation_key(text: str) -> tuple[str, str]:
     """Sort key for names in any Latin-script language: accents and case set aside first, then as written."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return base, text
+    return folded(text), text
 
 
 def sort_by_name(items: Iterable[T], name: Callable[[T], str]) -> list[T]:

@@ -9,7 +9,6 @@ arrangement.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -19,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .dates import format_partial_date
+from .localize import folded
 from .models import Actor, Arrangement, ReportedTotal, Source, Statement, StatusChange
 
 # Institutions speak as themselves; a person (an official, an embassy's spokesperson, an expert) needs a role.
@@ -51,8 +51,7 @@ def resemblance_key(name: str) -> str:
     """A loose key under which names look alike: accents, case, spacing, punctuation and a leading "the" ignored
     ("Frank Ábrego", "frank abrego", "U.S. Department of State", "US Department of State"). A hint, not an
     identity: actors are identified by services.checks.name_key."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    letters = "".join(ch for ch in decomposed if ch.isalnum() or ch.isspace())
+    letters = "".join(ch for ch in folded(name) if ch.isalnum() or ch.isspace())
     words = letters.split()
     if words[:1] == ["the"]:
         words = words[1:]
