@@ -35,6 +35,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.text import compress_sequence
 
@@ -433,8 +434,15 @@ def request_key(request: HttpRequest) -> Key:
 
 
 def _public_route(request: HttpRequest) -> bool:
+    return _resolves_to_public(request.path_info, translation.get_language(), getattr(request, "urlconf", None))
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolves_to_public(path: str, language: str | None, urlconf: str | None) -> bool:
+    """Whether a path is a route wrapped in cached_response (in the active language: /es/… resolves only in
+    Spanish). Remembered, so that a request the cache cannot answer does not pay for resolving its path twice."""
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(path, urlconf)
     except Resolver404:
         return False
     return getattr(match.func, "public_cache", False)
