@@ -156,9 +156,7 @@ def _json_ld_article(tree: Any) -> dict[str, Any]:
                 items.append(item)
                 pending.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
     for item in items:
-        types = item.get("@type", [])
-        types = [types] if isinstance(types, str) else types
-        if any(str(t).lower() in ARTICLE_TYPES for t in types):
+        if _types(item) & ARTICLE_TYPES:
             return item
     return {}
 

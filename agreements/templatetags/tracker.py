@@ -28,28 +28,27 @@ def partial_date_iso(value: dt.date | None, precision: str) -> str:
     return format_partial_date(value, precision)
 
 
+def _local(value: Any) -> Any:
+    """A moment in the site's time zone (a date, or a naive moment, as it is)."""
+    return timezone.localtime(value) if isinstance(value, dt.datetime) and timezone.is_aware(value) else value
+
+
 @register.filter
 def long_date(value: dt.date | dt.datetime | None) -> str:
     """A day for readers in the active language: `5 May 2025`, `5 de mayo de 2025`."""
-    if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return localize.long_date(value)
+    return localize.long_date(_local(value))
 
 
 @register.filter
 def short_date(value: dt.date | dt.datetime | None) -> str:
     """A day in tables in the active language: `5 May 2025`, `5 may 2025`."""
-    if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return localize.short_date(value)
+    return localize.short_date(_local(value))
 
 
 @register.filter
 def short_datetime(value: dt.datetime | None) -> str:
     """A moment in tables in the active language: `5 May 2025 14:03`."""
-    if value is None:
-        return ""
-    return localize.short_datetime(timezone.localtime(value) if timezone.is_aware(value) else value)
+    return "" if value is None else localize.short_datetime(_local(value))
 
 
 @register.filter

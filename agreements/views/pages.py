@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..dates import Precision, humanize_partial_date
+from ..dates import humanize_partial_date
 from ..exporters import csv_lines, record_rows
 from ..figures import country_timelines, headline, sender_flows, sender_timeline, status_counts
 from ..forms import MapQuery, RecordsExportForm
@@ -78,7 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
     the page: htmx loads it from /timeline/ when it scrolls into view (a link for readers without JavaScript).
     """
     form, sending, as_of = _map_state(request)
-    senders = MapState(sending).senders
+    state = MapState(sending, as_of)
+    senders = state.senders
     arrangements = Arrangement.by_precedence(Arrangement.objects.for_sending_state(senders).at(as_of).with_related())
     arrangements.sort(key=lambda a: a.receiving_country.name)  # stable: each country's senders stay in precedence
     sending_name = _sending_name(sending)
@@ -93,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "arrangements": arrangements,
         "legend": figures.by_status,
         "figures": figures,
-        "timeline_query": MapState(sending, as_of).query(),
+        "timeline_query": state.query(),
         "flows": sender_flows(senders, sending_name, as_of),
         "flows_query": urlencode({"sending_state": senders, "transfer": "true"} if senders else {"transfer": "true"}),
     }
@@ -109,7 +110,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "selected": selected,
         "steps": steps,
         "step_index": step_at(steps, as_of),
-        "as_of_display": humanize_partial_date(as_of, Precision.DAY) if as_of else steps[-1].label if steps else "",
+        "as_of_display": state.day_display if as_of else steps[-1].label if steps else "",
         "map_strings": map_strings(),
     }
     context |= _map_share(request, MapState(sending, as_of, selected or ""), sending_name, _("Map"))
