@@ -398,3 +398,25 @@ def test_flows_table_lists_each_pair_with_its_count():
     assert "No transfers with recorded nationalities." in render_to_string(
         "agreements/_flows_table.html", {"flows": []}
     )
+
+
+def test_the_legend_wraps_and_the_last_number_stays_inside_the_picture():
+    from django.utils import translation
+
+    every = [
+        (f"Q{i}", f"Country {i}", D(2025, 1, 1 + i), "day", status, None, "")
+        for i, status in enumerate(Arrangement.Status)
+    ]
+    every.append(("Q0", "Country 0", D(2025, 5, 31), "day", S.IMPLEMENTED, 1234, ""))  # on the last day drawn
+    with translation.override("es"):
+        svg = parse(timeline.timeline_svg(timeline.timeline_rows(every), end=D(2025, 5, 31), responsive=False))
+    legend = next(g for g in svg.iter(f"{NS}g") if g.get("class") == "legend")
+    texts = list(legend.iter(f"{NS}text"))
+    assert "Transferencias en curso" in [t.text for t in texts] and len(texts) == len(Arrangement.Status) + 1
+    assert len({t.get("y") for t in texts}) == 2  # two lines at 960 px in Spanish
+    assert all(float(t.get("x")) + timeline.text_width(t.text or "", 12) <= 960 - 4 for t in texts)
+    row = next(g for g in svg.iter(f"{NS}g") if g.get("data-iso2") == "Q0")
+    number = next(t for t in row.iter(f"{NS}text") if t.text == "1234")
+    assert number.get("text-anchor") == "end" and float(number.get("x")) < 960 - 12  # before its triangle
+    first_row_y = min(float(r.get("y")) for r in svg.iter(f"{NS}rect") if r.get("data-status"))
+    assert first_row_y > 18 + timeline.LEGEND_LINE  # the rows start below the legend's second line

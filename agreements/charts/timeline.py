@@ -11,7 +11,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext, ngettext
 
@@ -217,7 +217,8 @@ def timeline_svg(
     else:
         title = gettext("Status timeline, %(span)s") % {"span": span}
     present = [s for s in STATUSES if any(seg.status == s for row in rows for seg in row.segments)]
-    legend_h, axis_h = (30 if rows else 0), 30
+    legend = _legend_layout(present, width)
+    legend_h, axis_h = (LEGEND_LINE * (1 + max((line for _, _, line in legend), default=0)) if rows else 0), 30
     height = legend_h + max(len(rows), 1) * ROW + axis_h
     desc = (
         gettext(
@@ -249,7 +250,7 @@ def timeline_svg(
     def x_of(date: dt.date) -> float:
         return x0 + (min(max(date, start), end) - start).days * px_per_day
 
-    _legend(svg, present, y=18)
+    _legend(svg, legend)
     top = legend_h
     axis_y = top + len(rows) * ROW
     grid = element(svg, "g", class_="axis", stroke=LINE, fill=MUTED, font_size=11)
@@ -280,27 +281,50 @@ def timeline_svg(
                 fill=colour(segment.status),
                 data_status=segment.status,
             )
-        _transfers(group, row, y, x_of, start, end)
+        _transfers(group, row, y, x_of, start, end, width)
 
     return serialize(svg)
 
 
-def _legend(svg: ET.Element, statuses: list[str], y: float) -> None:
+LEGEND_LINE = 24  # px per line of the legend
+
+
+def _legend_layout(statuses: list[str], width: float) -> list[tuple[str | None, float, int]]:
+    """Where each legend item goes, (status, x, line): the statuses shown, then the transfer marker (None), on as
+    many lines as the picture's width needs (the Spanish labels are a third longer than the English)."""
+    items: list[tuple[str | None, float]] = [(s, 16 + text_width(label(s), 12)) for s in statuses]
+    items.append((None, 14 + text_width(gettext("people transferred"), 12)))
+    placed, x, line = [], 4.0, 0
+    for status, item_w in items:
+        if x > 4.0 and x + item_w > width - 4:
+            x, line = 4.0, line + 1
+        placed.append((status, x, line))
+        x += item_w + 14
+    return placed
+
+
+def _legend(svg: ET.Element, placed: list[tuple[str | None, float, int]]) -> None:
     """The statuses shown, each with its colour, and the transfer marker."""
     group = element(svg, "g", class_="legend", fill=INK, font_size=12)
-    x = 4.0
-    for status in statuses:
-        titled(group, "rect", label(status), x=x, y=y - 10, width=12, height=12, fill=colour(status))
-        element(group, "text", label(status), x=x + 16, y=y)
-        x += 16 + text_width(label(status), 12) + 14
-    titled(
-        group, "path", gettext("Transfer of people, with their number"), d=f"M{x:.1f} {y - 9:.1f}h10l-5 8z", fill=INK
-    )
-    element(group, "text", gettext("people transferred"), x=x + 14, y=y)
+    for status, x, line in placed:
+        y = 18 + line * LEGEND_LINE
+        if status is None:
+            marker = gettext("Transfer of people, with their number")
+            titled(group, "path", marker, d=f"M{x:.1f} {y - 9:.1f}h10l-5 8z", fill=INK)
+            element(group, "text", gettext("people transferred"), x=x + 14, y=y)
+        else:
+            titled(group, "rect", label(status), x=x, y=y - 10, width=12, height=12, fill=colour(status))
+            element(group, "text", label(status), x=x + 16, y=y)
 
 
 def _transfers(
-    group: ET.Element, row: TimelineRow, y: float, x_of: Callable[[dt.date], float], start: dt.date, end: dt.date
+    group: ET.Element,
+    row: TimelineRow,
+    y: float,
+    x_of: Callable[[dt.date], float],
+    start: dt.date,
+    end: dt.date,
+    width: float,
 ) -> None:
     """A triangle above the bar per transfer, with its number where the number fits before the next triangle."""
     shown = sorted((t for t in row.transfers if start <= t.date <= end), key=lambda t: t.date)
@@ -314,5 +338,8 @@ def _transfers(
         titled(group, "path", title, d=f"M{x - 4:.1f} {y + 1:.1f}h8l-4 8z", fill=INK, class_="transfer")
         text = "?" if transfer.people is None else str(transfer.people)
         right = x + 5 + text_width(text, 10)
-        if k + 1 == len(xs) or right < xs[k + 1] - 5:
-            element(group, "text", text, x=x + 5, y=y + 8, font_size=10, fill=INK, aria_hidden="true")
+        last = k + 1 == len(xs)
+        if last or right < xs[k + 1] - 5:
+            # After its triangle, or before it when the last one would run off the picture's right edge.
+            place: dict[str, Any] = {"x": x - 5, "text_anchor": "end"} if last and right > width - 2 else {"x": x + 5}
+            element(group, "text", text, y=y + 8, font_size=10, fill=INK, aria_hidden="true", **place)
