@@ -188,6 +188,7 @@ def endpoints(busiest: str) -> list[str]:
     return [
         "/api/v1/map/",
         "/",
+        "/timeline/?sending_state=US",  # the map's status timeline: the page that grows with the record's history
         f"/countries/{busiest}/",
         "/arrangements/?status=agreed",
         "/statements/?stance=denies",
