@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 import brotli
 from django import forms
@@ -50,9 +50,18 @@ LOCAL_BYTES = 64 * 1024 * 1024  # and at most this many bytes of bodies (identit
 # small cache read, the version, instead of the whole page). A newer version replaces an entry, so memory stays
 # bounded by the number of distinct pages, however often the data changes.
 Entry = tuple[int, list[tuple[str, str]], dict[str, bytes]]  # status, headers, body by encoding ("" = identity)
-# Each local entry also keeps, by encoding, every header of the response as it left the middleware stack below
-# PublicCacheMiddleware: what that middleware answers a hit with.
-_LOCAL: dict[str, tuple[str, Entry, dict[str, list[tuple[str, str]]]]] = {}
+
+
+class LocalCopy(NamedTuple):
+    """This process's copy of an entry: the data version it was made for, the entry, and by encoding every header
+    of the response as it left the middleware below PublicCacheMiddleware (what that middleware answers with)."""
+
+    version: str
+    entry: Entry
+    replay: dict[str, list[tuple[str, str]]]
+
+
+_LOCAL: dict[str, LocalCopy] = {}
 _LOCAL_SIZE = [0]  # bytes of the bodies in _LOCAL
 
 
@@ -320,10 +329,16 @@ def private(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
+def _local(version: str, variant: str) -> LocalCopy | None:
+    """This process's copy of an entry, if it is of this data version."""
+    copy = _LOCAL.get(variant)
+    return copy if copy is not None and copy.version == version else None
+
+
 def _lookup(version: str, variant: str) -> Entry | None:
-    hit = _LOCAL.get(variant)
-    if hit is not None and hit[0] == version:
-        return hit[1]
+    copy = _local(version, variant)
+    if copy is not None:
+        return copy.entry
     try:
         entry = cache.get(f"page:{version}:{variant}")
     except Exception:
@@ -348,8 +363,8 @@ def _remember(version: str, variant: str, entry: Entry) -> None:
         clear_local()
     old = _LOCAL.get(variant)
     if old is not None:
-        _LOCAL_SIZE[0] -= sum(len(body) for body in old[1][2].values())
-    _LOCAL[variant] = (version, entry, {})
+        _LOCAL_SIZE[0] -= sum(len(body) for body in old.entry[2].values())
+    _LOCAL[variant] = LocalCopy(version, entry, {})
     _LOCAL_SIZE[0] += size
 
 
@@ -476,10 +491,10 @@ class PublicCacheMiddleware:
 
 def _early_answer(request: HttpRequest, key: Key) -> HttpResponseBase | None:
     """The stored response (or a 304 to it) with the headers the stack gave it, if this process has both."""
-    hit = _LOCAL.get(key.variant)
-    if not key.version or hit is None or hit[0] != key.version or key.encoding not in hit[2]:
+    copy = _local(key.version, key.variant) if key.version else None
+    if copy is None or key.encoding not in copy.replay:
         return None
-    (status, _, bodies), headers = hit[1], hit[2][key.encoding]
+    (status, _, bodies), headers = copy.entry, copy.replay[key.encoding]
     response = get_conditional_response(request, etag=key.etag)  # a 304 (or a failed If-Match's 412)
     if response is None:
         response = HttpResponse(bodies.get(key.encoding, bodies[""]), status=status)
@@ -492,13 +507,12 @@ def _early_answer(request: HttpRequest, key: Key) -> HttpResponseBase | None:
 
 def _record_headers(key: Key, response: HttpResponseBase) -> None:
     """Keep the headers of a stored response as the stack below PublicCacheMiddleware made them, by encoding."""
-    hit = _LOCAL.get(key.variant)
+    copy = _local(key.version, key.variant)
     if (
-        hit is not None
-        and hit[0] == key.version
+        copy is not None
         and response.status_code == 200
         and response.get("ETag") == key.etag
         and isinstance(response, HttpResponse)
         and not response.cookies
     ):
-        hit[2][key.encoding] = list(response.items())
+        copy.replay[key.encoding] = list(response.items())
