@@ -311,7 +311,12 @@ def test_makemessages_leaves_the_catalogue_unchanged(tmp_path):
         "DEBUG": "1",
     }
     env.pop("DATABASE_URL", None)
-    result = module.update(env)
+    # makemessages also writes to ./locale (the project's catalogue): put it back as it was after the run.
+    original = CATALOGUE.read_bytes()
+    try:
+        result = module.update(env)
+    finally:
+        CATALOGUE.write_bytes(original)
     assert result.returncode == 0, result.stderr
     assert CATALOGUE.read_bytes() != b"" and _msgids(copy) == _msgids(CATALOGUE), (
         f"new or gone strings: {sorted(map(str, _msgids(copy) ^ _msgids(CATALOGUE)))[:20]}"
