@@ -11,6 +11,8 @@ const strings = JSON.parse(document.getElementById("editor-strings")?.textConten
 
 async function lookUp() {
   const url = urlInput.value.trim();
+  // What the lookup found stays on the element (data-source: invalid, on-record or new) while the words change.
+  status.dataset.source = "";
   if (!url) {
     status.textContent = "";
     if (newSource) newSource.hidden = false;
@@ -19,14 +21,18 @@ async function lookUp() {
   const response = await fetch(`${lookupUrl}?url=${encodeURIComponent(url)}`, { headers: { Accept: "application/json" } });
   if (!response.ok) return;
   const info = await response.json();
+  if (urlInput.value.trim() !== url) return; // the editor has pasted another URL since
   if (!info.valid) {
+    status.dataset.source = "invalid";
     status.textContent = info.error;
     if (newSource) newSource.hidden = false;
   } else if (info.exists) {
+    status.dataset.source = "on-record";
     const cited = `${info.cited_as}${info.title ? ` — ${info.title}` : ""}${info.published ? ` (${info.published})` : ""}`;
     status.textContent = (strings.onRecord || "{source}").replace("{source}", cited);
     if (newSource) newSource.hidden = true;
   } else {
+    status.dataset.source = "new";
     status.textContent = strings.newSource || "";
     if (newSource) newSource.hidden = false;
     await readPage(url);
