@@ -227,12 +227,15 @@ def _variant(request: HttpRequest, query: str) -> str:
     return hashlib.blake2b(variant.encode(), digest_size=16).hexdigest()
 
 
+def _read_without_session(request: HttpRequest) -> bool:
+    """A GET or HEAD with no session cookie: anonymous, and no query to find out."""
+    return request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
 def _cacheable(request: HttpRequest) -> bool:
-    if request.method not in ("GET", "HEAD"):
-        return False
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return True  # no session: anonymous, and no query to find out
-    return not request.user.is_authenticated
+    if _read_without_session(request):
+        return True
+    return request.method in ("GET", "HEAD") and not request.user.is_authenticated
 
 
 def accepted_encoding(request: HttpRequest) -> str:
@@ -474,11 +477,7 @@ class PublicCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if (
-            request.method not in ("GET", "HEAD")
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
-            or not _public_route(request)
-        ):
+        if not (_read_without_session(request) and _public_route(request)):
             return self.get_response(request)
         key = request_key(request)
         early = _early_answer(request, key)
