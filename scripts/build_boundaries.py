@@ -24,7 +24,7 @@ from pathlib import Path
 
 from npm_package import json_from_npm
 
-from agreements.topology import decode_arcs, douglas_peucker
+from agreements.topology import Point, decode_arcs, douglas_peucker
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "static" / "agreements" / "world-50m.topo.json"
@@ -76,9 +76,6 @@ def convert(topology: dict) -> tuple[dict, list[str]]:
         "arcs": topology["arcs"],
     }
     return result, notes
-
-
-Point = tuple[float, float]
 
 
 def simplify_arc(points: list[Point], tolerance: float) -> list[Point]:
