@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from local_nginx import Nginx  # noqa: E402
-from processes import stop_group  # noqa: E402
+from processes import exit_on_termination, stop_group  # noqa: E402
 
 PYTHON = sys.executable
 PORT = int(os.environ.get("LIGHTHOUSE_PORT", "8770"))
@@ -199,4 +199,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    exit_on_termination()  # a SIGTERM still runs the finally blocks that stop its servers and workers
     sys.exit(main())

@@ -10,6 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, ".")
 import drills.common as c
+from scripts.processes import exit_on_termination
 
 
 def export(env: dict[str, str]) -> bytes:
@@ -67,4 +68,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    exit_on_termination()  # a SIGTERM still runs the finally blocks that stop its servers and workers
     sys.exit(main())

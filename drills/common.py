@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
-from scripts.processes import stop_group
+from scripts.processes import stop_group, stop_stray_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -82,6 +82,11 @@ def prepare_database() -> None:
         conn.execute(f'CREATE DATABASE "{DB}"')
     import redis
 
+    for stray in stop_stray_workers(REDIS):
+        print(
+            f"stopped a Celery process on {REDIS} that the drills did not start (an interrupted run's?): {stray}",
+            flush=True,
+        )
     redis.Redis.from_url(REDIS).flushdb()
     manage("migrate", "--noinput", "-v0")
     manage("collectstatic", "--noinput", "-v0")  # gunicorn serves the hashed, compressed files (WhiteNoise)

@@ -11,6 +11,7 @@ import time
 
 sys.path.insert(0, ".")
 import drills.common as c
+from scripts.processes import exit_on_termination
 
 SECONDS = int(os.environ.get("DRILL_LOAD_SECONDS", "60"))
 TARGETS = {"/": 22, "/api/v1/map/": 21, "/statements/?stance=denies&sending_state=US": 21}  # 64 connections
@@ -82,4 +83,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    exit_on_termination()  # a SIGTERM still runs the finally blocks that stop its servers and workers
     sys.exit(main())

@@ -11,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, ".")
 import drills.common as c
+from scripts.processes import exit_on_termination
 
 PATHS = ["/healthz", "/api/v1/status-changes/?q=drill-uncached", "/", "/api/v1/map/"]
 
@@ -93,4 +94,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    exit_on_termination()  # a SIGTERM still runs the finally blocks that stop its servers and workers
     sys.exit(main())

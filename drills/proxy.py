@@ -29,6 +29,7 @@ import requests
 
 sys.path.insert(0, ".")
 import drills.common as c
+from scripts.processes import exit_on_termination
 
 sys.path.insert(0, str(c.ROOT / "scripts"))
 from local_nginx import Nginx
@@ -219,4 +220,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    exit_on_termination()  # a SIGTERM still runs the finally blocks that stop its servers and workers
     sys.exit(main())

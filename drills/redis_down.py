@@ -12,6 +12,7 @@ from http.cookiejar import CookieJar
 
 sys.path.insert(0, ".")
 import drills.common as c
+from scripts.processes import exit_on_termination
 
 PAGES = ["/", "/api/v1/map/", "/statements/?stance=denies", "/api/v1/arrangements/?status=reported", "/countries/SV/"]
 
@@ -127,4 +128,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    exit_on_termination()  # a SIGTERM still runs the finally blocks that stop its servers and workers
     sys.exit(main())

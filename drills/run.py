@@ -15,6 +15,7 @@ import time
 
 sys.path.insert(0, ".")
 import drills.common as c
+from scripts.processes import exit_on_termination
 
 DRILLS = ["bad_input", "backup_restore", "concurrent_edits", "redis_down", "pg_restart", "load", "proxy"]
 
@@ -49,4 +50,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    exit_on_termination()  # a SIGTERM still runs the finally blocks that stop its servers and workers
     sys.exit(main())

@@ -47,7 +47,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when imported as scripts.prod_check (the tests)
 from local_nginx import Nginx
-from processes import stop_group
+from processes import exit_on_termination, stop_group, stop_stray_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("PROD_CHECK_PG", "postgres://postgres@127.0.0.1:5432")
@@ -476,7 +476,10 @@ def wait_until(predicate: Any, timeout: float, every: float = 0.5) -> bool:
 
 
 def fresh_services() -> None:
-    """Drop and create the check's database, empty its Redis database."""
+    """Stop what an interrupted earlier check left on its broker, drop and create the check's database, empty its
+    Redis database."""
+    for stray in stop_stray_workers(REDIS):
+        log(f"stopped a Celery process on {REDIS} that this check did not start (an interrupted run's?): {stray}")
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DATABASE}"')
@@ -659,7 +662,7 @@ def worker_runs_a_queued_task(report: Report, password: str, worker: Process) ->
                 [source],
             ).fetchone()
 
-    done = wait_until(lambda: (checked() or (None,))[0] is not None, timeout=60)
+    done = wait_until(lambda: (checked() or (None,))[0] is not None, timeout=180)  # after what the worker holds
     result = checked() or (None, None, None)
     detail = f"last_checked_at={result[0]} status={result[1]} error={result[2]!r}"
     report.add("the worker ran it (source's last_checked_at set)", done, detail)
@@ -668,14 +671,26 @@ def worker_runs_a_queued_task(report: Report, password: str, worker: Process) ->
 
 
 def beat_hands_tasks_to_the_worker(report: Report, beat: Process, worker: Process) -> None:
-    """Beat's first due task (flush-pending-tasks runs every minute) is sent and run by the worker."""
+    """Beat's first due task (flush-pending-tasks every minute; poll-feeds and flag-stale at each quarter hour) is
+    sent, received by the worker and run. The worker may first finish what it already holds (the capture of the
+    demo data's sources, queued by the import: a deadline of ARCHIVE_TIMEOUT per source), hence the minutes."""
     sent = wait_until(lambda: "Sending due task" in beat.text(), timeout=90, every=1)
     match = re.search(r"Sending due task \S+ \(([\w.]+)\)", beat.text())
     report.add("beat sends a scheduled task", sent, match.group(1) if match else "")
-    if match:
-        needle = re.compile(rf"Task {re.escape(match.group(1))}\[[^\]]+\] succeeded")
-        ran = wait_until(lambda: needle.search(worker.text()) is not None, timeout=30)
-        report.add("the worker ran beat's task", ran, match.group(1))
+    if not match:
+        return
+    task = re.escape(match.group(1))
+    received = wait_until(lambda: re.search(rf"Task {task}\[[^\]]+\] received", worker.text()), timeout=180)
+    report.add("the worker receives beat's task", received, match.group(1) if received else _task_lines(worker))
+    if received:
+        ran = wait_until(lambda: re.search(rf"Task {task}\[[^\]]+\] succeeded", worker.text()), timeout=180)
+        report.add("the worker ran beat's task", ran, match.group(1) if ran else _task_lines(worker))
+
+
+def _task_lines(worker: Process, last: int = 6) -> str:
+    """The worker's last task lines (received, succeeded, failed), shortened: why a task has not run yet."""
+    lines = re.findall(r"^\[[^\]]+\] (Task \S+ (?:received|succeeded in [\d.]+s|raised.*))", worker.text(), re.M)
+    return " | ".join(line[:120] for line in lines[-last:]) or "no task line in the worker's log"
 
 
 # --- main --------------------------------------------------------------------------------------------------------
@@ -795,6 +810,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary root (tree, virtualenv, logs)")
     args = parser.parse_args()
+    exit_on_termination()  # a SIGTERM still stops web, worker, beat and nginx (the finally blocks)
     started = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="tracker-prod-check-"))
     root.chmod(0o755)  # the image's user must reach the tree, as in the image

@@ -15,7 +15,7 @@ from django.utils import timezone
 from agreements import staleness
 from agreements.models import Arrangement, Source, StaleDigest
 from drills.common import WORKER_ARGS
-from scripts.processes import stop_group
+from scripts.processes import stop_group, stop_stray_workers
 
 from .conftest import ROOT, at_once, child_env
 from .factories import bulk_arrangements
@@ -83,6 +83,8 @@ def _until(condition, timeout: float = 60, message: str = "") -> None:
 def broker(postgres, redis_url):
     import redis
 
+    for stray in stop_stray_workers(redis_url):  # it would take this test's tasks
+        print(f"stopped a Celery process an interrupted run left on {redis_url}: {stray}")
     redis.Redis.from_url(redis_url).flushdb()  # this database is the test suite's own
     return redis_url
 
@@ -99,6 +101,18 @@ def workers(tmp_path, broker):
     yield start
     for worker in started:
         worker.stop()
+
+
+def test_a_worker_an_interrupted_run_left_is_found_and_stopped(workers, broker):
+    """A worker started as the tests, drills and prod-check start theirs is what stop_stray_workers finds on its
+    broker database (and only there); it stops, so the next run's tasks go to the next run's worker."""
+    left = workers("left-behind")
+    assert stop_stray_workers("redis://127.0.0.1:6379/99") == []  # not this worker's (and no Redis has a db 99)
+    assert left.process.poll() is None
+    stopped = stop_stray_workers(broker)
+    assert left.process.wait(timeout=20) is not None
+    assert [line.split()[0] for line in stopped] == [str(left.process.pid)]
+    assert "-m celery -A tracker worker" in stopped[0]
 
 
 def test_a_worker_runs_flag_stale_and_check_sources(workers):
