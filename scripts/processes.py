@@ -62,7 +62,7 @@ def stop_stray_workers(redis_url: str, timeout: float = 15) -> list[str]:
             found[pid] = f"{pid} {command[:160]}"
     _signal(found, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(_alive(pid) for pid in found):
+    while time.monotonic() < deadline and any(running(pid) for pid in found):
         time.sleep(0.2)
     _signal(found, signal.SIGKILL)
     return list(found.values())
@@ -74,7 +74,7 @@ def _signal(pids: Iterable[int], sig: int) -> None:
             os.kill(pid, sig)
 
 
-def _alive(pid: int) -> bool:
+def running(pid: int) -> bool:
     """Running (a zombie, ended but not yet reaped by its parent, is not)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.processes import stop_stray_workers
+from scripts.processes import running, stop_stray_workers
 
 from .conftest import ROOT
 
@@ -54,8 +54,8 @@ from processes import exit_on_termination, stop_group
 if sys.argv[1] == "handled":
     exit_on_termination()
 server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
-print(server.pid, flush=True)
 try:
+    print(server.pid, flush=True)  # inside the try: the signal comes after it
     time.sleep(120)
 finally:
     stop_group(server, timeout=5)
@@ -70,14 +70,10 @@ def _server_left_after_sigterm(mode: str) -> tuple[int, bool]:
     server = int(script.stdout.readline())
     script.send_signal(signal.SIGTERM)
     code = script.wait(timeout=15)
-    try:
-        os.kill(server, 0)
-    except ProcessLookupError:
-        return code, False
-    running = Path(f"/proc/{server}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    if running:
+    left = running(server)
+    if left:
         os.kill(server, signal.SIGKILL)
-    return code, running
+    return code, left
 
 
 def test_a_sigterm_runs_the_finally_blocks_that_stop_what_a_script_started():
