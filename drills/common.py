@@ -82,11 +82,7 @@ def prepare_database() -> None:
         conn.execute(f'CREATE DATABASE "{DB}"')
     import redis
 
-    for stray in stop_stray_workers(REDIS):
-        print(
-            f"stopped a Celery process on {REDIS} that the drills did not start (an interrupted run's?): {stray}",
-            flush=True,
-        )
+    stop_stray_workers(REDIS)  # a worker an interrupted drill left would take this run's tasks
     redis.Redis.from_url(REDIS).flushdb()
     manage("migrate", "--noinput", "-v0")
     manage("collectstatic", "--noinput", "-v0")  # gunicorn serves the hashed, compressed files (WhiteNoise)

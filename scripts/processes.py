@@ -45,7 +45,8 @@ def stop_stray_workers(redis_url: str, timeout: float = 15) -> list[str]:
     Such a process is left by an earlier run that was killed before it could stop it. It would take tasks off the
     queue this run's worker is meant to run (and run them against whatever database it was given). A Celery process
     is one whose command line names celery and whose environment has REDIS_URL=`redis_url`; nothing in the caller's
-    own process group is touched. Linux only (it reads /proc); elsewhere nothing is found.
+    own process group is touched. Each one stopped is printed. Linux only (it reads /proc); elsewhere nothing is
+    found.
     """
     own_group = os.getpgrp()
     wanted = f"REDIS_URL={redis_url}".encode()
@@ -60,6 +61,11 @@ def stop_stray_workers(redis_url: str, timeout: float = 15) -> list[str]:
             continue
         if group != own_group and "celery" in command and wanted in environment:
             found[pid] = f"{pid} {command[:160]}"
+    for line in found.values():
+        print(
+            f"stopped a Celery process on {redis_url} that this run did not start (an interrupted run's?): {line}",
+            flush=True,
+        )
     _signal(found, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(running(pid) for pid in found):

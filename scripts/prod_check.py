@@ -476,10 +476,9 @@ def wait_until(predicate: Any, timeout: float, every: float = 0.5) -> bool:
 
 
 def fresh_services() -> None:
-    """Stop what an interrupted earlier check left on its broker, drop and create the check's database, empty its
-    Redis database."""
-    for stray in stop_stray_workers(REDIS):
-        log(f"stopped a Celery process on {REDIS} that this check did not start (an interrupted run's?): {stray}")
+    """Stop any Celery process an interrupted earlier check left on its broker, drop and create the check's
+    database, empty its Redis database."""
+    stop_stray_workers(REDIS)
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DATABASE}"')
@@ -666,8 +665,7 @@ def worker_runs_a_queued_task(report: Report, password: str, worker: Process) ->
     result = checked() or (None, None, None)
     detail = f"last_checked_at={result[0]} status={result[1]} error={result[2]!r}"
     report.add("the worker ran it (source's last_checked_at set)", done, detail)
-    ran = re.search(r"Task agreements\.tasks\.check_sources\[[^\]]+\] succeeded", worker.text())
-    report.add("worker log: check_sources succeeded", ran is not None)
+    report.add("worker log: check_sources succeeded", logged(worker, "agreements.tasks.check_sources", "succeeded"))
 
 
 def beat_hands_tasks_to_the_worker(report: Report, beat: Process, worker: Process) -> None:
@@ -679,12 +677,17 @@ def beat_hands_tasks_to_the_worker(report: Report, beat: Process, worker: Proces
     report.add("beat sends a scheduled task", sent, match.group(1) if match else "")
     if not match:
         return
-    task = re.escape(match.group(1))
-    received = wait_until(lambda: re.search(rf"Task {task}\[[^\]]+\] received", worker.text()), timeout=180)
-    report.add("the worker receives beat's task", received, match.group(1) if received else _task_lines(worker))
+    task = match.group(1)
+    received = wait_until(lambda: logged(worker, task, "received"), timeout=180)
+    report.add("the worker receives beat's task", received, task if received else _task_lines(worker))
     if received:
-        ran = wait_until(lambda: re.search(rf"Task {task}\[[^\]]+\] succeeded", worker.text()), timeout=180)
-        report.add("the worker ran beat's task", ran, match.group(1) if ran else _task_lines(worker))
+        ran = wait_until(lambda: logged(worker, task, "succeeded"), timeout=180)
+        report.add("the worker ran beat's task", ran, task if ran else _task_lines(worker))
+
+
+def logged(worker: Process, task: str, event: str) -> bool:
+    """Whether the worker's log has a task line: `task` (its dotted name) `event` (received, succeeded)."""
+    return re.search(rf"Task {re.escape(task)}\[[^\]]+\] {event}", worker.text()) is not None
 
 
 def _task_lines(worker: Process, last: int = 6) -> str:

@@ -83,8 +83,7 @@ def _until(condition, timeout: float = 60, message: str = "") -> None:
 def broker(postgres, redis_url):
     import redis
 
-    for stray in stop_stray_workers(redis_url):  # it would take this test's tasks
-        print(f"stopped a Celery process an interrupted run left on {redis_url}: {stray}")
+    stop_stray_workers(redis_url)  # a worker an interrupted run left would take this test's tasks
     redis.Redis.from_url(redis_url).flushdb()  # this database is the test suite's own
     return redis_url
 
